@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv migrate demo worker check clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	@$(PY) -c "import weasyprint" 2>/dev/null || { echo "Installing WeasyPrint's system libraries (Pango)"; \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core; }
+	touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --no-input
+
+# Demo data only into an empty database.
+demo: migrate
+	@if $(PY) manage.py shell -c "from cases.models import Case; import sys; sys.exit(0 if Case.objects.exists() else 1)"; then \
+	  echo "Database has cases: demo data not loaded."; \
+	else $(PY) manage.py seed_demo; fi
+
+run: demo
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "Starting a Celery worker (REDIS_URL is set)"; \
+	  $(VENV)/bin/celery -A imrsite worker -B --loglevel=INFO --concurrency=2 & \
+	  trap 'kill %1' EXIT; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+test: venv
+	$(PY) manage.py makemigrations --check --dry-run > /dev/null
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+check: venv
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,305 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .text import normalize_name
+
+
+class Party(models.Model):
+    """A person or organization that takes part in cases.
+
+    Parties are rows of their own so the conflict-of-interest check can
+    compare them with a reviewer's affiliations.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organization"
+
+    class Sex(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        UNSPECIFIED = "unspecified", "Unspecified"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200, help_text="Display name: an organization, or a person's full name.")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=20, choices=Sex.choices, blank=True)
+    specialty = models.CharField(max_length=120, blank=True, help_text="For physicians: type and specialty.")
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="party_name_not_blank"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.PERSON and (self.first_name or self.last_name) and not self.name:
+            self.name = f"{self.first_name} {self.last_name}".strip()
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.name
+
+
+class CaseNumberCounter(models.Model):
+    """Last sequence number issued per two-digit year (never decreases)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year:02d}: {self.last}"
+
+
+class ReviewType(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    EXPEDITED = "expedited", "Expedited"
+
+
+class TreatmentCategory(models.TextChoices):
+    """DWC treatment-request categories (domain.md §6.2)."""
+
+    PHARMACEUTICALS = "Pharmaceuticals", "Pharmaceuticals"
+    PHYSICAL_MEDICINE = "Physical Medicine", "Rehabilitation / Physical Medicine"
+    DIAGNOSTIC_TESTING = "Diagnostic Testing", "Diagnostic Testing"
+    DMEPOS = "DMEPOS", "DMEPOS"
+    INJECTIONS = "Injections", "Injections"
+    SURGERY = "Surgery", "Surgery"
+    EVALUATION_MANAGEMENT = "Evaluation & Management", "Evaluation & Management"
+    BEHAVIORAL_HEALTH = "Behavioral/Mental Health", "Behavioral / Mental Health"
+    PROGRAMS = "Programs", "Programs"
+    HOME_HEALTH = "Home Health", "Home Health"
+    ACUPUNCTURE = "Acupuncture", "Acupuncture"
+    CHIROPRACTIC = "Chiropractic", "Chiropractic"
+    OTHER = "Other", "Other"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received: eligibility pending"
+        INELIGIBLE = "ineligible", "Ineligible"
+        DEFERRED = "deferred", "Deferred: liability disputed"
+        AWAITING_RECORDS = "awaiting_records", "Awaiting records"
+        RECORDS_COMPLETE = "records_complete", "Records complete"
+        IN_REVIEW = "in_review", "With reviewer"
+        DECIDED = "decided", "Decided"
+        TERMINATED = "terminated", "Terminated"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
+
+    class Channel(models.TextChoices):
+        MAIL = "mail", "Mail"
+        FAX = "fax", "Fax"
+        ELECTRONIC = "electronic", "Electronic"
+
+    class NoticeMethod(models.TextChoices):
+        MAIL = "mail", "Mail"
+        ELECTRONIC = "electronic", "Electronic"
+
+    class IneligibleReason(models.TextChoices):
+        NO_SIGNATURE = "no_signature", "No signature of employee or representative"
+        NO_UR_DECISION = "no_ur_decision", "UR decision not attached"
+        UNTIMELY = "untimely", "Untimely: filed more than 30 days after the UR decision"
+        CNC = "cnc", "UR is a conditional non-certification"
+        DUPLICATE = "duplicate", "Duplicate of another application"
+        LIABILITY = "liability", "Liability disputed"
+        OTHER = "other", "Other"
+
+    number = models.CharField("case number", max_length=20, unique=True, editable=False)
+    review_type = models.CharField(max_length=20, choices=ReviewType.choices, default=ReviewType.STANDARD)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RECEIVED)
+
+    # Application (DWC Form IMR, domain.md §2.2)
+    received_on = models.DateField("application received")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.ELECTRONIC)
+    ur_decision_date = models.DateField("UR decision date")
+    rfa_date = models.DateField("RFA date", null=True, blank=True)
+    date_of_injury = models.DateField()
+    claim_number = models.CharField(max_length=60, db_index=True)
+    eams_number = models.CharField("EAMS (ADJ) case number", max_length=40, blank=True)
+    wcis_number = models.CharField("WCIS jurisdictional claim number", max_length=40, blank=True)
+    employee = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="cases_as_employee")
+    employer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="cases_as_employer")
+    claims_administrator = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="cases_as_claims_administrator"
+    )
+    adjuster_name = models.CharField("claims adjuster / contact", max_length=120, blank=True)
+    adjuster_phone = models.CharField(max_length=40, blank=True)
+    requesting_provider = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="cases_as_requesting_provider"
+    )
+    attorney = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_attorney"
+    )
+    diagnosis = models.TextField("primary diagnosis", blank=True)
+    diagnosis_icd = models.CharField("ICD code", max_length=20, blank=True)
+    is_formulary_dispute = models.BooleanField(
+        default=False, help_text="Medication under the MTUS drug formulary: decision due in 5 working days."
+    )
+    disputed_for_other_reasons = models.BooleanField(
+        default=False, help_text="Also disputed for reasons other than medical necessity."
+    )
+    information_not_received = models.BooleanField(
+        default=False, help_text="Delayed or denied because requested information was not received (CNC)."
+    )
+
+    # Screening (domain.md §2.3)
+    signature_present = models.BooleanField(default=True)
+    ur_decision_attached = models.BooleanField(default=True)
+    liability_disputed = models.BooleanField(default=False)
+    untimely_override_reason = models.TextField(blank=True)
+    ineligible_reason = models.CharField(max_length=30, choices=IneligibleReason.choices, blank=True)
+    eligibility_note = models.TextField(blank=True)
+    eligibility_decided_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+
+    # Process dates and deadlines (domain.md §2.4–2.7)
+    assigned_on = models.DateField("notice of assignment sent", null=True, blank=True)
+    notice_method = models.CharField(max_length=20, choices=NoticeMethod.choices, default=NoticeMethod.ELECTRONIC)
+    expedited_since = models.DateField(null=True, blank=True)
+    records_due_on = models.DateField(null=True, blank=True)
+    records_complete_on = models.DateField(null=True, blank=True)
+    decision_due_on = models.DateField(null=True, blank=True)
+    # The next deadline that matters for the case's status; what lists sort by.
+    due_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "number"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="case_status_due_idx"),
+            models.Index(fields=["due_on", "number"], name="case_due_idx"),
+            models.Index(fields=["review_type", "status"], name="case_type_status_idx"),
+            models.Index(fields=["-received_on"], name="case_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["received", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(review_type__in=["standard", "expedited"]), name="case_review_type_valid"),
+            models.CheckConstraint(
+                condition=Q(date_of_injury__lte=models.F("ur_decision_date")),
+                name="case_injury_before_ur_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(ur_decision_date__lte=models.F("received_on")),
+                name="case_ur_decision_before_application",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ineligible") | ~Q(ineligible_reason=""),
+                name="case_ineligible_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("cases:detail", kwargs={"number": self.number})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_expedited(self) -> bool:
+        return self.review_type == ReviewType.EXPEDITED
+
+    @property
+    def days_after_ur_decision(self) -> int:
+        return (self.received_on - self.ur_decision_date).days
+
+    @property
+    def is_untimely(self) -> bool:
+        return self.days_after_ur_decision > settings.IMR_APPLICATION_WINDOW_DAYS
+
+
+class DisputedItem(models.Model):
+    class URDecision(models.TextChoices):
+        DENIED = "denied", "Denied"
+        MODIFIED = "modified", "Modified"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(
+        max_length=500, help_text='As requested on the RFA, e.g. "Eight (8) physical therapy visits".'
+    )
+    category = models.CharField("treatment category", max_length=40, choices=TreatmentCategory.choices)
+    ur_decision = models.CharField("UR decision", max_length=20, choices=URDecision.choices, default=URDecision.DENIED)
+    claims_administrator_guideline = models.TextField(
+        blank=True, help_text="The guideline the claims administrator cited; blank if it cited no medical evidence."
+    )
+
+    class Meta:
+        ordering = ["case", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="item_position_unique"),
+            models.CheckConstraint(condition=~Q(description=""), name="item_description_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+def document_upload_to(instance, filename):
+    # Never a user-supplied name in a path: the original is kept as metadata.
+    return f"documents/{instance.case_id}/{uuid.uuid4().hex}.pdf"
+
+
+class CaseDocument(models.Model):
+    class Kind(models.TextChoices):
+        APPLICATION = "application", "Application for IMR (DWC Form IMR)"
+        UR_DETERMINATION = "ur_determination", "Utilization Review determination"
+        MEDICAL_RECORD = "medical_record", "Medical record / progress report"
+        RFA = "rfa", "Request for Authorization"
+        IMAGING = "imaging", "Imaging / diagnostic report"
+        CONSULTATION = "consultation", "Specialist consultation"
+        UR_CORRESPONDENCE = "ur_correspondence", "UR correspondence"
+        EMPLOYEE_SUBMISSION = "employee_submission", "Employee submission"
+        PROVIDER_SUBMISSION = "provider_submission", "Provider submission"
+        EXPEDITE_CERTIFICATION = "expedite_certification", "Certification for expedited review"
+        GUIDELINE = "guideline", "Guideline / medical literature"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=255)
+    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.MEDICAL_RECORD)
+    author = models.CharField(max_length=200, blank=True)
+    dated = models.DateField("document date", null=True, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    file = models.FileField(upload_to=document_upload_to, blank=True, max_length=255)
+    original_filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    page_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "dated", "id"]
+        indexes = [models.Index(fields=["case", "kind"], name="document_case_kind_idx")]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,43 @@
+import pytest
+
+from accounts.models import Role
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Each test writes documents and letters to its own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": str(tmp_path / "media"), "base_url": None}},
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tasks run in-process in the ordinary suite, also when REDIS_URL is set;
+    the worker tests start a real worker and turn this off themselves."""
+    from imrsite.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def intake_user(db):
+    return UserFactory(username="intake1", role=Role.INTAKE)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin1", role=Role.ADMIN, is_superuser=True)
+
+
+@pytest.fixture
+def reviewer_user(db):
+    from tests.factories import ReviewerFactory
+
+    return ReviewerFactory(user__username="reviewer1").user

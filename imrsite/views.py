@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.roles import user_roles
+
+
+@login_required
+def home(request):
+    """Send each role to where its work is."""
+    roles = user_roles(request.user)
+    if roles.staff:
+        return redirect("cases:list")
+    if roles.reviewer:
+        return redirect("review:dashboard")
+    return render(request, "home_no_role.html", status=403)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """200 when the database answers; 503 otherwise (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "not healthy"
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})

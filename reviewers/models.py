@@ -1,0 +1,223 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cases.models import Case, Party, TreatmentCategory
+from cases.text import normalize_name
+
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"), ("CA", "California"),
+    ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"), ("DC", "District of Columbia"),
+    ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"), ("ID", "Idaho"), ("IL", "Illinois"),
+    ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"),
+    ("ME", "Maine"), ("MD", "Maryland"), ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"),
+    ("MS", "Mississippi"), ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"), ("OR", "Oregon"),
+    ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"), ("SD", "South Dakota"),
+    ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"),
+    ("WA", "Washington"), ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+]
+STATE_NAMES = dict(US_STATES)
+
+
+class Specialty(models.Model):
+    """A board specialty, and the treatment categories it fits (domain.md §3.5)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self):
+        return self.name
+
+
+class SpecialtyFit(models.Model):
+    """Treatment category → specialty matching rule (requirement 21).
+
+    `rank` orders fits: 1 is the specialty that usually treats the category.
+    """
+
+    specialty = models.ForeignKey(Specialty, on_delete=models.CASCADE, related_name="fits")
+    category = models.CharField(max_length=40, choices=TreatmentCategory.choices)
+    rank = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["category", "rank", "specialty__name"]
+        constraints = [models.UniqueConstraint(fields=["specialty", "category"], name="specialty_fit_unique")]
+
+    def __str__(self):
+        return f"{self.category} → {self.specialty}"
+
+
+class Reviewer(models.Model):
+    class Degree(models.TextChoices):
+        MD = "MD", "MD"
+        DO = "DO", "DO"
+        DC = "DC", "DC (chiropractor)"
+        PHD = "PhD", "PhD / PsyD (psychologist)"
+        LAC = "LAc", "LAc (acupuncturist)"
+        DPM = "DPM", "DPM (podiatrist)"
+        OTHER = "other", "Other"
+
+    class Pronoun(models.TextChoices):
+        # The letter always says "He/she" (anonymity); kept for internal use only.
+        UNSPECIFIED = "", "Unspecified"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviewer")
+    degree = models.CharField(max_length=10, choices=Degree.choices, default=Degree.MD)
+    active_practice_since = models.PositiveSmallIntegerField(help_text="Year active clinical practice began.")
+    weekly_practice_hours = models.PositiveSmallIntegerField(help_text="Current hours a week of active practice.")
+    has_disciplinary_history = models.BooleanField(default=False)
+    disciplinary_note = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True, help_text="Accepts new cases.")
+    capacity = models.PositiveSmallIntegerField(default=25, help_text="Open cases at most.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekly_practice_hours__lte=168), name="reviewer_hours_in_week"),
+            models.CheckConstraint(condition=Q(active_practice_since__gte=1900), name="reviewer_practice_year_sane"),
+        ]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.username
+
+
+class BoardCertification(models.Model):
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="certifications")
+    specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, related_name="certifications")
+    board = models.CharField(max_length=200, blank=True, help_text="e.g. American Board of Physical Medicine and Rehabilitation")
+    certified_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True, help_text="Blank: no expiry (lifetime certificate).")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["reviewer", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "specialty"], name="certification_unique_specialty"),
+        ]
+
+    def __str__(self):
+        return f"{self.specialty}"
+
+    def is_current(self, on) -> bool:
+        return self.expires_on is None or self.expires_on >= on
+
+
+class License(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        SUSPENDED = "suspended", "Suspended"
+        REVOKED = "revoked", "Revoked"
+
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="licenses")
+    state = models.CharField(max_length=2, choices=US_STATES)
+    number = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    restricted = models.BooleanField(default=False, help_text="Probation or any restriction on practice.")
+    expires_on = models.DateField()
+
+    class Meta:
+        ordering = ["reviewer", "state"]
+        constraints = [
+            models.UniqueConstraint(fields=["state", "number"], name="license_unique_number"),
+            models.CheckConstraint(condition=Q(status__in=["active", "inactive", "suspended", "revoked"]), name="license_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.state} {self.number}"
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, self.state)
+
+    def is_good_standing(self, on) -> bool:
+        return self.status == self.Status.ACTIVE and not self.restricted and self.expires_on >= on
+
+
+class Affiliation(models.Model):
+    """A professional, familial or financial tie that disqualifies (LC 139.5; req. 20)."""
+
+    class Kind(models.TextChoices):
+        EMPLOYMENT = "employment", "Employment / contract"
+        FINANCIAL = "financial", "Financial interest (> 5% of revenue)"
+        FAMILIAL = "familial", "Family member"
+        PROFESSIONAL = "professional", "Professional (group, IPA, MPN, hospital)"
+        TREATED = "treated", "Previously treated or examined the employee"
+        MANUFACTURER = "manufacturer", "Developer / manufacturer of a treatment"
+        OTHER = "other", "Other"
+
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="affiliations")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="reviewer_affiliations")
+    name = models.CharField(max_length=200, help_text="Organization or person, as named by the reviewer.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROFESSIONAL)
+    normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reviewer", "name"]
+
+    def save(self, *args, **kwargs):
+        if self.party_id and not self.name:
+            self.name = self.party.name
+        self.normalized_name = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.name
+
+
+class Assignment(models.Model):
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Awaiting acceptance"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn by intake"
+        COMPLETED = "completed", "Completed"
+
+    OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED)
+    matched_specialty = models.ForeignKey(Specialty, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    conflict_attested = models.BooleanField(default=False, help_text="Reviewer attested to no conflict of interest.")
+    attestation_text = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status__in=["offered", "accepted"]), name="assignment_one_open_per_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["offered", "accepted", "declined", "withdrawn", "completed"]),
+                name="assignment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["accepted", "completed"]) | Q(conflict_attested=True),
+                name="assignment_accepted_needs_attestation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="assignment_declined_needs_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.reviewer}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

@@ -1,0 +1,134 @@
+"""Writes on reviewers and assignments."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from cases import services as case_services
+from cases.models import Case
+from imrsite.errors import ServiceError
+
+from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty
+from .selectors import reviewer_check, reviewers_with_credentials
+
+ATTESTATION_TEXT = (
+    "I have no material professional, familial or financial affiliation with the employee, the employer, "
+    "the claims administrator, the requesting provider or their organizations, and I have not treated or "
+    "examined the employee."
+)
+
+ASSIGNABLE_STATUSES = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE)
+
+
+@dataclass
+class LicenseData:
+    state: str
+    number: str
+    expires_on: date
+    status: str = License.Status.ACTIVE
+    restricted: bool = False
+
+
+@dataclass
+class ReviewerData:
+    email: str
+    first_name: str
+    last_name: str
+    active_practice_since: int
+    weekly_practice_hours: int
+    board_certifications: list[str] = field(default_factory=list)
+    licenses: list[LicenseData] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
+    degree: str = Reviewer.Degree.MD
+
+
+@transaction.atomic
+def reviewer_upsert(*, data: ReviewerData) -> Reviewer:
+    """Create a reviewer (with a login in the reviewer role), or update the one with this email."""
+    User = get_user_model()
+    email = data.email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        username = email.split("@")[0][:140]
+        base, n = username, 1
+        while User.objects.filter(username=username).exists():
+            n += 1
+            username = f"{base}{n}"
+        user = User(username=username, email=email, first_name=data.first_name, last_name=data.last_name)
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get(name=Role.REVIEWER))
+    reviewer, _ = Reviewer.objects.update_or_create(
+        user=user,
+        defaults={
+            "degree": data.degree,
+            "active_practice_since": data.active_practice_since,
+            "weekly_practice_hours": data.weekly_practice_hours,
+        },
+    )
+    for position, name in enumerate(data.board_certifications):
+        specialty, _ = Specialty.objects.get_or_create(name=name.strip())
+        BoardCertification.objects.update_or_create(reviewer=reviewer, specialty=specialty, defaults={"position": position})
+    for lic in data.licenses:
+        License.objects.update_or_create(
+            state=lic.state, number=lic.number,
+            defaults={"reviewer": reviewer, "expires_on": lic.expires_on, "status": lic.status, "restricted": lic.restricted},
+        )
+    existing = set(reviewer.affiliations.values_list("name", flat=True))
+    for name in data.affiliations:
+        if name not in existing:
+            Affiliation.objects.create(reviewer=reviewer, name=name)
+    return reviewer
+
+
+def _checked_reviewer(reviewer_id, case: Case, on: date | None, check_capacity: bool):
+    reviewer = reviewers_with_credentials().filter(pk=reviewer_id).first()
+    if reviewer is None:
+        raise ServiceError("no such reviewer", field="reviewer")
+    check = reviewer_check(reviewer=reviewer, case=case, on=on, check_capacity=check_capacity)
+    if not check.eligible:
+        raise ServiceError(
+            f"{reviewer} cannot be assigned: " + "; ".join(check.reasons), field="reviewer", code="reviewer_ineligible"
+        )
+    return reviewer, check
+
+
+def reviewer_assign(
+    *, case: Case, reviewer: Reviewer, assigned_by=None, on: date | None = None, accepted: bool = False, check_capacity: bool = True
+) -> Assignment:
+    """Offer the case to a reviewer, who must be eligible and free of conflicts.
+
+    The case row is locked, so two staff assigning at once cannot both
+    succeed; the partial unique index on open assignments backs that up.
+    `accepted=True` (imports of decided cases) records the reviewer's
+    attestation at once.
+    """
+    try:
+        with transaction.atomic():
+            case = case_services.case_lock(case)
+            if case.status not in ASSIGNABLE_STATUSES:
+                raise ServiceError(
+                    f"a case that is {case.get_status_display().lower()} cannot be assigned", field="reviewer", code="not_assignable"
+                )
+            if case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+                raise ServiceError("the case already has a reviewer", field="reviewer", code="already_assigned")
+            reviewer, check = _checked_reviewer(reviewer.pk, case, on, check_capacity)
+            assignment = Assignment.objects.create(
+                case=case,
+                reviewer=reviewer,
+                assigned_by=assigned_by,
+                matched_specialty=check.matched_specialty,
+                status=Assignment.Status.ACCEPTED if accepted else Assignment.Status.OFFERED,
+                conflict_attested=accepted,
+                attestation_text=ATTESTATION_TEXT if accepted else "",
+                responded_at=timezone.now() if accepted else None,
+            )
+            case_services.case_transition(case=case, to=Case.Status.IN_REVIEW)
+            return assignment
+    except IntegrityError as exc:
+        raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
