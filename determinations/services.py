@@ -124,8 +124,14 @@ def finalize_problems(determination: Determination) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def determination_finalize(*, determination: Determination, user, decided_on: date | None = None) -> Determination:
-    """Finalize: immutable afterwards; the case is decided and its letters queued on commit."""
+def determination_finalize(
+    *, determination: Determination, user, decided_on: date | None = None, request_letters: bool = True
+) -> Determination:
+    """Finalize: immutable afterwards; the case is decided and its letters queued on commit.
+
+    `request_letters=False` (bulk imports of historical cases) leaves the
+    letters to be requested later, e.g. by `render_letter`.
+    """
     determination = Determination.objects.select_for_update().select_related("case").get(pk=determination.pk)
     _refuse_if_final(determination)
     problems = finalize_problems(determination)
@@ -144,7 +150,8 @@ def determination_finalize(*, determination: Determination, user, decided_on: da
     Assignment.objects.filter(case=case, reviewer=determination.reviewer, status=Assignment.Status.ACCEPTED).update(
         status=Assignment.Status.COMPLETED
     )
-    from .letters import letters_request  # letters import this module's models
+    if request_letters:
+        from .letters import letters_request  # letters import this module's models
 
-    letters_request(determination=determination, requested_by=user)
+        letters_request(determination=determination, requested_by=user)
     return determination
