@@ -125,15 +125,27 @@ def finalize_problems(determination: Determination) -> list[tuple[str, str]]:
 
 @transaction.atomic
 def determination_finalize(
-    *, determination: Determination, user, decided_on: date | None = None, request_letters: bool = True
+    *,
+    determination: Determination,
+    user,
+    decided_on: date | None = None,
+    request_letters: bool = True,
+    revision: int | None = None,
 ) -> Determination:
     """Finalize: immutable afterwards; the case is decided and its letters queued on commit.
 
     `request_letters=False` (bulk imports of historical cases) leaves the
-    letters to be requested later, e.g. by `render_letter`.
+    letters to be requested later, e.g. by `render_letter`. `revision` is the
+    one the reviewer confirmed: a save since (another tab) refuses, so nobody
+    finalizes text they have not seen.
     """
     determination = Determination.objects.select_for_update().select_related("case").get(pk=determination.pk)
     _refuse_if_final(determination)
+    if revision is not None and revision != determination.revision:
+        raise ConcurrentUpdateError(
+            "this determination was saved elsewhere after you reviewed it; check it again before finalizing",
+            code="stale_revision",
+        )
     problems = finalize_problems(determination)
     if problems:
         field, _ = problems[0]
