@@ -77,6 +77,24 @@ def case_number_issue(*, year: int) -> str:
     return number
 
 
+def case_numbers_issue_block(*, year: int, count: int) -> list[str]:
+    """`count` new numbers for the year at once (bulk generators): the
+    counter is locked once and advanced past the block, skipping any number
+    an import already took."""
+    yy = year % 100
+    numbers: list[str] = []
+    with transaction.atomic():
+        counter = _locked_counter(yy)
+        while len(numbers) < count:
+            wanted = count - len(numbers)
+            candidates = [format_case_number(yy, counter.last + i) for i in range(1, wanted + 1)]
+            counter.last += wanted
+            taken = set(Case.objects.filter(number__in=candidates).values_list("number", flat=True))
+            numbers += [number for number in candidates if number not in taken]
+        counter.save(update_fields=["last"])
+    return numbers
+
+
 def case_number_reserve(*, number: str) -> str:
     """Accept an externally assigned number (import) and keep the counter past it."""
     parsed = parse_case_number(number)
@@ -265,6 +283,12 @@ def _apply_deadlines(case: Case) -> None:
         case.due_on = case.decision_due_on or case.records_due_on
     else:
         case.due_on = None
+
+
+def case_compute_deadlines(*, case: Case) -> Case:
+    """Set the due dates on an unsaved case (bulk generators save them themselves)."""
+    _apply_deadlines(case)
+    return case
 
 
 def case_transition(*, case: Case, to: str, save: bool = True) -> Case:
