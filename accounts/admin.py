@@ -1,3 +1,48 @@
-from django.contrib import admin
+"""Admin for user accounts and notifications.
 
-# Register your models here.
+Accounts are deactivated, never deleted: a user id is never reused, so the
+records a person touched always point at that person (HIPAA unique user
+identification).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import Notification, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "roles", "is_staff", "is_active", "last_login"]
+    list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
+    actions = ["deactivate"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def roles(self, obj):
+        return ", ".join(group.name for group in obj.groups.all()) or "—"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Deactivate selected users (they can no longer sign in)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        # Signing oneself out of admin by accident would lock the operator out.
+        others = queryset.exclude(pk=request.user.pk).filter(is_active=True)
+        count = others.update(is_active=False)
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, "You cannot deactivate your own account.", messages.WARNING)
+        self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["message", "recipient", "role", "created_at", "read_at"]
+    list_select_related = ["recipient"]
+    list_filter = ["role", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["message", "recipient__username", "recipient__last_name"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["recipient"]
+    readonly_fields = ["created_at"]

@@ -1,3 +1,299 @@
-from django.contrib import admin
+"""Admin for cases and parties.
 
-# Register your models here.
+Status moves and deadlines belong to `cases.services`: the status is
+read-only here, actions call the services, and a saved correction of a
+process date recomputes the deadlines through the same service.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from determinations.models import Determination
+from imrsite.errors import ServiceError
+from reviewers.models import Assignment
+
+from . import services
+from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, Party
+from .text import normalize_name
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "specialty", "date_of_birth", "phone", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "normalized_name", "first_name", "last_name"]
+    readonly_fields = ["normalized_name", "created_at"]
+    fields = [
+        "kind", "name", "first_name", "last_name", "date_of_birth", "sex", "specialty", "phone", "address",
+        "normalized_name", "created_at",
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # "José Núñez, MD" must find "Jose Nunez": also match the folded form.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        folded = normalize_name(search_term)
+        if folded:
+            results |= queryset.filter(normalized_name__icontains=folded)
+        return results, may_have_duplicates
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Open cases whose next deadline has passed."""
+
+    title = "deadline"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        overdue = {"due_on__lt": timezone.localdate(), "status__in": Case.OPEN_STATUSES}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+class DisputedItemInline(admin.TabularInline):
+    model = DisputedItem
+    fields = ["position", "description", "category", "ur_decision", "claims_administrator_guideline"]
+    extra = 0
+    # Item rows are referenced by item decisions; removing one would orphan a review.
+    can_delete = False
+
+    def _case_open(self, obj):
+        return obj is not None and obj.is_open
+
+    def has_add_permission(self, request, obj=None):
+        return self._case_open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._case_open(obj) and super().has_change_permission(request, obj)
+
+
+class CaseDocumentInline(admin.TabularInline):
+    """Document metadata; the file itself is private and its hash and page
+    count are facts of the upload, so they never change here."""
+
+    model = CaseDocument
+    fields = ["title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256"]
+    readonly_fields = ["original_filename", "size", "page_count", "sha256"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # uploads go through the case page, which hashes and counts pages
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    fields = ["reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested", "decline_reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer__user", "matched_specialty", "assigned_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # reviewers.services.reviewer_assign checks eligibility and conflicts
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeterminationInline(admin.TabularInline):
+    model = Determination
+    fields = ["version", "status", "reviewer", "decided_on", "finalized_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer__user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CaseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        dates = {name: cleaned.get(name) for name in ("received_on", "ur_decision_date", "date_of_injury")}
+        if all(dates.values()):
+            try:
+                services.validate_case_dates(**dates)
+            except ServiceError as exc:
+                raise ValidationError({exc.field: exc.message}) from exc
+        return cleaned
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    form = CaseAdminForm
+    list_display = [
+        "number", "status", "review_type", "received_on", "due_on", "employee", "claims_administrator", "current_reviewer",
+    ]
+    list_select_related = ["employee", "claims_administrator"]
+    list_filter = ["status", "review_type", OverdueFilter, "is_formulary_dispute", "channel"]
+    search_fields = ["number", "claim_number", "employee__name", "employee__normalized_name"]
+    date_hierarchy = "received_on"
+    autocomplete_fields = ["employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of"]
+    readonly_fields = [
+        "number", "status", "review_type", "expedited_since", "ineligible_reason", "eligibility_decided_at",
+        "records_due_on", "decision_due_on", "due_on", "decided_on", "created_by", "created_at", "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "review_type", "expedited_since"]}),
+        ("Application", {"fields": [
+            "received_on", "channel", "ur_decision_date", "rfa_date", "date_of_injury", "claim_number", "eams_number",
+            "wcis_number", "is_formulary_dispute", "disputed_for_other_reasons", "information_not_received",
+        ]}),
+        ("Parties", {"fields": [
+            "employee", "employer", "claims_administrator", "adjuster_name", "adjuster_phone", "requesting_provider", "attorney",
+        ]}),
+        ("Diagnosis", {"fields": ["diagnosis", "diagnosis_icd"]}),
+        ("Eligibility", {"fields": [
+            "signature_present", "ur_decision_attached", "liability_disputed", "untimely_override_reason",
+            "ineligible_reason", "eligibility_note", "eligibility_decided_at", "duplicate_of",
+        ]}),
+        ("Process dates and deadlines", {"fields": [
+            "assigned_on", "notice_method", "records_due_on", "records_complete_on", "decision_due_on", "due_on", "decided_on",
+        ]}),
+        ("Record", {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [DisputedItemInline, CaseDocumentInline, AssignmentInline, DeterminationInline]
+    actions = ["mark_records_complete_today", "convert_to_expedited_today"]
+
+    def get_queryset(self, request):
+        open_assignments = Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(status__in=Assignment.OPEN_STATUSES).select_related("reviewer__user"),
+            to_attr="open_assignments",
+        )
+        return super().get_queryset(request).prefetch_related(open_assignments)
+
+    @admin.display(description="reviewer")
+    def current_reviewer(self, obj):
+        assignments = getattr(obj, "open_assignments", None)
+        if assignments is None:
+            assignments = list(obj.assignments.filter(status__in=Assignment.OPEN_STATUSES).select_related("reviewer__user"))
+        return str(assignments[0].reviewer) if assignments else "—"
+
+    def has_add_permission(self, request):
+        # New cases come through the intake form or import_cases, which number
+        # them, check duplicates and timeliness (cases.services.case_register).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # case numbers are never reused; a case ends as withdrawn or terminated
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A corrected notice or records date moves the deadlines.
+        services.case_refresh_deadlines(case=obj)
+
+    def _run_service(self, request, queryset, label, call):
+        done = 0
+        for case in queryset:
+            try:
+                call(case)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{case.number}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{label}: {done} case(s).", messages.SUCCESS)
+
+    @admin.action(description="Mark records complete today", permissions=["change"])
+    def mark_records_complete_today(self, request, queryset):
+        today = timezone.localdate()
+        self._run_service(
+            request, queryset, "Records marked complete",
+            lambda case: services.case_mark_records_complete(case=case, on=today),
+        )
+
+    @admin.action(description="Convert to expedited review today", permissions=["change"])
+    def convert_to_expedited_today(self, request, queryset):
+        today = timezone.localdate()
+        self._run_service(
+            request, queryset, "Converted to expedited",
+            lambda case: services.case_convert_to_expedited(case=case, on=today),
+        )
+
+
+@admin.register(DisputedItem)
+class DisputedItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "case", "category", "ur_decision", "position"]
+    list_select_related = ["case"]
+    list_filter = ["category", "ur_decision"]
+    search_fields = ["description", "case__number"]
+    autocomplete_fields = ["case"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["case"] if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        # Items of a closed case are part of its record.
+        if obj is not None and not obj.case.is_open:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False  # items are added on their open case's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseDocument)
+class CaseDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256"]
+    list_select_related = ["case"]
+    list_filter = ["kind"]
+    search_fields = ["title", "author", "original_filename", "sha256", "case__number"]
+    date_hierarchy = "created_at"
+    fields = [
+        "case", "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
+        "uploaded_by", "created_at",
+    ]
+    readonly_fields = ["case", "original_filename", "size", "page_count", "sha256", "uploaded_by", "created_at"]
+
+    @admin.display(description="sha256")
+    def short_sha256(self, obj):
+        return obj.sha256[:12]
+
+    def has_add_permission(self, request):
+        return False  # uploads go through the case page, which hashes and counts pages
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # documents reviewed are part of the case record
+
+
+@admin.register(CaseNumberCounter)
+class CaseNumberCounterAdmin(admin.ModelAdmin):
+    """The last number issued per year, to see; only the numbering service moves it."""
+
+    list_display = ["year", "last"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,215 @@
-from django.contrib import admin
+"""Admin for reviewers, their credentials, specialties and assignments.
 
-# Register your models here.
+Credentials and reference data are edited here. Assignments are only shown:
+`reviewers.services.reviewer_assign` makes them, after the eligibility and
+conflict check.
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, SpecialtyFit
+
+
+class SpecialtyFitInline(admin.TabularInline):
+    model = SpecialtyFit
+    fields = ["category", "rank"]
+    extra = 0
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ["name", "categories", "certified_reviewers"]
+    search_fields = ["name"]
+    inlines = [SpecialtyFitInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .prefetch_related("fits")
+            .annotate(reviewer_count=Count("certifications", distinct=True))
+        )
+
+    @admin.display(description="fits categories")
+    def categories(self, obj):
+        return ", ".join(f"{fit.category} ({fit.rank})" for fit in obj.fits.all()) or "—"
+
+    @admin.display(description="certified reviewers", ordering="reviewer_count")
+    def certified_reviewers(self, obj):
+        return obj.reviewer_count
+
+
+@admin.register(SpecialtyFit)
+class SpecialtyFitAdmin(admin.ModelAdmin):
+    list_display = ["category", "specialty", "rank"]
+    list_select_related = ["specialty"]
+    list_filter = ["category"]
+    list_editable = ["rank"]
+    search_fields = ["specialty__name", "category"]
+    autocomplete_fields = ["specialty"]
+
+
+class LicenseInline(admin.TabularInline):
+    model = License
+    fields = ["state", "number", "status", "restricted", "expires_on"]
+    extra = 0
+
+
+class BoardCertificationInline(admin.TabularInline):
+    model = BoardCertification
+    fields = ["specialty", "board", "certified_on", "expires_on", "position"]
+    autocomplete_fields = ["specialty"]
+    extra = 0
+
+
+class AffiliationInline(admin.TabularInline):
+    model = Affiliation
+    fields = ["name", "party", "kind", "note"]
+    autocomplete_fields = ["party"]
+    extra = 0
+
+
+class ReviewerAssignmentInline(admin.TabularInline):
+    model = Assignment
+    fields = ["case", "status", "assigned_at", "responded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LicenseStandingFilter(admin.SimpleListFilter):
+    title = "license standing"
+    parameter_name = "license"
+
+    def lookups(self, request, model_admin):
+        return [("good", "Active, unrestricted, unexpired"), ("none", "No license in good standing")]
+
+    def queryset(self, request, queryset):
+        good = Q(
+            licenses__status=License.Status.ACTIVE, licenses__restricted=False, licenses__expires_on__gte=timezone.localdate()
+        )
+        if self.value() == "good":
+            return queryset.filter(pk__in=Reviewer.objects.filter(good).values("pk"))
+        if self.value() == "none":
+            return queryset.exclude(pk__in=Reviewer.objects.filter(good).values("pk"))
+        return queryset
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__", "degree", "practice_years", "weekly_practice_hours", "license_standing", "specialties",
+        "open_cases", "capacity", "is_active",
+    ]
+    list_select_related = ["user"]
+    list_filter = ["is_active", "degree", LicenseStandingFilter, "has_disciplinary_history", "certifications__specialty"]
+    search_fields = [
+        "user__first_name", "user__last_name", "user__username", "user__email", "licenses__number", "affiliations__name",
+    ]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
+    fieldsets = [
+        (None, {"fields": ["user", "degree", "is_active", "capacity"]}),
+        ("Practice", {"fields": ["active_practice_since", "weekly_practice_hours"]}),
+        ("Discipline", {"fields": ["has_disciplinary_history", "disciplinary_note"]}),
+        (None, {"fields": ["notes", "created_at"]}),
+    ]
+    inlines = [LicenseInline, BoardCertificationInline, AffiliationInline, ReviewerAssignmentInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .prefetch_related("licenses", "certifications__specialty")
+            .annotate(open_case_count=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN_STATUSES), distinct=True))
+        )
+
+    @admin.display(description="years of practice", ordering="-active_practice_since")
+    def practice_years(self, obj):
+        # The same arithmetic as reviewers.selectors.reviewer_check.
+        years = timezone.localdate().year - obj.active_practice_since
+        flag = "" if years > settings.IMR_REVIEWER_MIN_PRACTICE_YEARS else " (too few)"
+        return f"{years}{flag}"
+
+    @admin.display(description="license")
+    def license_standing(self, obj):
+        today = timezone.localdate()
+        licenses = list(obj.licenses.all())
+        good = [lic.state for lic in licenses if lic.is_good_standing(today)]
+        if good:
+            return "Good: " + ", ".join(good)
+        if not licenses:
+            return "None"
+        return "Not in good standing"
+
+    @admin.display(description="board certifications")
+    def specialties(self, obj):
+        return ", ".join(str(c.specialty) for c in obj.certifications.all()) or "—"
+
+    @admin.display(description="open cases", ordering="open_case_count")
+    def open_cases(self, obj):
+        return obj.open_case_count
+
+
+@admin.register(License)
+class LicenseAdmin(admin.ModelAdmin):
+    list_display = ["number", "state", "reviewer", "status", "restricted", "expires_on"]
+    list_select_related = ["reviewer__user"]
+    list_filter = ["status", "restricted", "state"]
+    search_fields = ["number", "reviewer__user__last_name", "reviewer__user__first_name"]
+    date_hierarchy = "expires_on"
+    autocomplete_fields = ["reviewer"]
+
+
+@admin.register(BoardCertification)
+class BoardCertificationAdmin(admin.ModelAdmin):
+    list_display = ["specialty", "reviewer", "board", "certified_on", "expires_on"]
+    list_select_related = ["specialty", "reviewer__user"]
+    list_filter = ["specialty"]
+    search_fields = ["specialty__name", "board", "reviewer__user__last_name", "reviewer__user__first_name"]
+    autocomplete_fields = ["reviewer", "specialty"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "reviewer", "party"]
+    list_select_related = ["reviewer__user", "party"]
+    list_filter = ["kind"]
+    search_fields = ["name", "normalized_name", "reviewer__user__last_name", "reviewer__user__first_name"]
+    readonly_fields = ["normalized_name"]
+    autocomplete_fields = ["reviewer", "party"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    """Read-only: assignments are made and answered through the services."""
+
+    list_display = ["case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested"]
+    list_select_related = ["case", "reviewer__user", "matched_specialty", "assigned_by"]
+    list_filter = ["status", "conflict_attested"]
+    search_fields = ["case__number", "reviewer__user__last_name", "reviewer__user__first_name"]
+    date_hierarchy = "assigned_at"
+    readonly_fields = [
+        "case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at",
+        "conflict_attested", "attestation_text", "decline_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
