@@ -164,6 +164,10 @@ class Letter(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the render claim ("host:pid"), so an operator (or the crash test) can find the process.
+    claimed_by = models.CharField(max_length=120, blank=True)
+    # Last time a render task was published; the sweep re-publishes letters stuck in the queue since.
+    queued_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=letter_upload_to, blank=True, max_length=255)
     sha256 = models.CharField(max_length=64, blank=True)
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
