@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/notifications/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

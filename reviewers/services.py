@@ -132,3 +132,75 @@ def reviewer_assign(
             return assignment
     except IntegrityError as exc:
         raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
+
+
+def _locked_assignment(assignment: Assignment, user) -> Assignment:
+    """Re-read the assignment with a row lock; only its own reviewer may answer it."""
+    locked = Assignment.objects.select_for_update().select_related("case", "reviewer").get(pk=assignment.pk)
+    if user is None or locked.reviewer.user_id != user.pk:
+        raise ServiceError("only the reviewer the case was offered to can answer the offer", code="not_owner")
+    return locked
+
+
+@transaction.atomic
+def assignment_accept(*, assignment: Assignment, user, attested: bool) -> Assignment:
+    """The reviewer takes the case, attesting to no conflict of interest (req. 20).
+
+    The conflict rules are checked again: an affiliation recorded since the
+    offer still blocks the case.
+    """
+    if not attested:
+        raise ServiceError(
+            "confirm that you have no conflict of interest, or decline the case", field="attested", code="not_attested"
+        )
+    case_services.case_lock(assignment.case_id)  # same lock order as reviewer_assign and assignment_decline
+    assignment = _locked_assignment(assignment, user)
+    if assignment.status != Assignment.Status.OFFERED:
+        raise ServiceError(
+            f"this assignment is {assignment.get_status_display().lower()}; it can no longer be accepted",
+            code="not_offered",
+        )
+    reviewer = reviewers_with_credentials().get(pk=assignment.reviewer_id)
+    check = reviewer_check(reviewer=reviewer, case=assignment.case, check_capacity=False)
+    if check.conflicts:
+        raise ServiceError(
+            "you cannot accept this case: " + "; ".join(f.message for f in check.conflicts) + ". Decline it instead.",
+            field="attested",
+            code="conflict",
+        )
+    assignment.status = Assignment.Status.ACCEPTED
+    assignment.conflict_attested = True
+    assignment.attestation_text = ATTESTATION_TEXT
+    assignment.responded_at = timezone.now()
+    assignment.save(update_fields=["status", "conflict_attested", "attestation_text", "responded_at"])
+    return assignment
+
+
+@transaction.atomic
+def assignment_decline(*, assignment: Assignment, user, reason: str) -> Assignment:
+    """The reviewer refuses the offer: the case goes back to intake's queue and intake is told."""
+    from accounts.models import Notification, Role
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("give a reason for declining", field="reason", code="no_reason")
+    case = case_services.case_lock(assignment.case_id)
+    assignment = _locked_assignment(assignment, user)
+    if assignment.status != Assignment.Status.OFFERED:
+        raise ServiceError(
+            f"this assignment is {assignment.get_status_display().lower()}; ask intake to withdraw it instead",
+            code="not_offered",
+        )
+    assignment.status = Assignment.Status.DECLINED
+    assignment.decline_reason = reason
+    assignment.responded_at = timezone.now()
+    assignment.save(update_fields=["status", "decline_reason", "responded_at"])
+    back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
+    case_services.case_transition(case=case, to=back_to)
+    message = f"{case.number}: {assignment.reviewer} declined the case. Reason: {reason}"
+    Notification.objects.create(
+        role=Role.INTAKE,
+        message=message if len(message) <= 500 else message[:499] + "…",
+        link=case.get_absolute_url(),
+    )
+    return assignment

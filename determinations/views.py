@@ -1,0 +1,333 @@
+"""Review pages: a physician reviewer's queue, case file and determination.
+
+Every page is for the reviewer role only (others: 403) and finds its case
+through `cases.selectors.case_for_user`, narrowed to the reviewer's own
+assignments: any other case is a 404, exactly like a case that does not exist.
+"""
+
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.roles import user_roles
+from cases.models import CaseDocument
+from cases.selectors import case_for_user
+from imrsite.errors import ServiceError
+from reviewers import services as reviewer_services
+from reviewers.models import Assignment, Reviewer
+
+from . import selectors, services
+from .forms import AcceptForm, DeclineForm, DeterminationForm, ItemDecisionForm, guideline_choices
+
+Status = Assignment.Status
+
+
+def _reviewer(request):
+    """The logged-in user's reviewer profile; intake and admins may not write determinations."""
+    if not user_roles(request.user).reviewer:
+        raise PermissionDenied("The review pages are for physician reviewers.")
+    try:
+        return request.user.reviewer
+    except Reviewer.DoesNotExist as exc:
+        raise PermissionDenied("Your account has no reviewer profile.") from exc
+
+
+def _case_and_assignment(request, number):
+    reviewer = _reviewer(request)
+    case = case_for_user(request.user, number, base=selectors.reviewer_cases(reviewer))
+    assignment = selectors.reviewer_assignment(reviewer=reviewer, case=case)
+    if assignment is None:  # withdrawn between the two reads
+        raise Http404("No such case")
+    return reviewer, case, assignment
+
+
+def _accepted(request, number):
+    """Case, assignment and determination for the pages that need an accepted case."""
+    reviewer, case, assignment = _case_and_assignment(request, number)
+    if assignment.status == Status.OFFERED:
+        messages.info(request, "Accept the case before you write the determination.")
+        return reviewer, case, assignment, None
+    determination = selectors.current_determination(case=case)
+    if determination is None and assignment.status == Status.ACCEPTED:
+        try:
+            determination = services.determination_start(case=case, reviewer=reviewer)
+        except ServiceError as exc:
+            raise Http404("No such case") from exc
+    if determination is None or determination.reviewer_id != reviewer.pk:
+        raise Http404("No such case")
+    return reviewer, case, assignment, determination
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    reviewer = _reviewer(request)
+    queue = selectors.reviewer_queue(reviewer=reviewer)
+    return render(request, "review/dashboard.html", {"queue": queue, "today": timezone.localdate(), "nav": "review"})
+
+
+@login_required
+@require_GET
+@never_cache
+def case_file(request, number):
+    reviewer, case, assignment = _case_and_assignment(request, number)
+    return _case_file_page(request, case, assignment)
+
+
+def _case_file_page(request, case, assignment, accept_form=None, decline_form=None, status=200):
+    return render(
+        request,
+        "review/case_file.html",
+        {
+            "case": case,
+            "assignment": assignment,
+            "items": list(case.items.all()),
+            "documents": list(case.documents.all()),
+            "determination": selectors.current_determination(case=case),
+            "accept_form": accept_form or AcceptForm(),
+            "decline_form": decline_form or DeclineForm(),
+            "today": timezone.localdate(),
+            "nav": "review",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def accept(request, number):
+    reviewer, case, assignment = _case_and_assignment(request, number)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            reviewer_services.assignment_accept(assignment=assignment, user=request.user, attested=True)
+        except ServiceError as exc:
+            form.add_error("attested" if exc.field == "attested" else None, exc.message)
+        else:
+            messages.success(request, f"You accepted {case.number}. Your attestation is recorded.")
+            return redirect("review:determination", number=case.number)
+    return _case_file_page(request, case, assignment, accept_form=form, status=400)
+
+
+@login_required
+@require_POST
+def decline(request, number):
+    reviewer, case, assignment = _case_and_assignment(request, number)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            reviewer_services.assignment_decline(assignment=assignment, user=request.user, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(request, f"You declined {case.number}. Intake has been told and will reassign it.")
+            return redirect("review:dashboard")
+    return _case_file_page(request, case, assignment, decline_form=form, status=400)
+
+
+@login_required
+@require_GET
+def document(request, number, document_id):
+    """A case document, opened in the browser's PDF viewer (inline)."""
+    reviewer, case, assignment = _case_and_assignment(request, number)
+    doc = get_object_or_404(CaseDocument, pk=document_id, case=case)
+    if not doc.file:
+        raise Http404("No file for this document")
+    response = FileResponse(doc.file.open("rb"), content_type="application/pdf")
+    filename = (doc.original_filename or f"{case.number}-{doc.pk}.pdf").replace("\r", "").replace("\n", "")
+    response.headers["Content-Disposition"] = _inline_disposition(filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def _inline_disposition(filename: str) -> str:
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _decision_forms(determination, rows, data=None):
+    catalog = selectors.guideline_catalog()
+    by_id = {str(g.pk): g for g in catalog}
+    choices = guideline_choices(catalog)
+    forms = []
+    for index, row in enumerate(rows):
+        forms.append(
+            ItemDecisionForm(
+                data,
+                prefix=f"item-{index}",
+                initial=ItemDecisionForm.initial_for(row),
+                item_decision=row,
+                catalog=by_id,
+                choices=choices,
+            )
+        )
+    return forms, catalog
+
+
+def _determination_page(request, case, assignment, determination, rows, form, item_forms, catalog, status=200):
+    return render(
+        request,
+        "review/determination.html",
+        {
+            "case": case,
+            "assignment": assignment,
+            "determination": determination,
+            "form": form,
+            "item_pairs": list(zip(rows, item_forms)),
+            "outcome": determination.outcome_from(rows),
+            "problems": services.finalize_problems(determination) if not determination.is_final else [],
+            "guideline_levels": {str(g.pk): g.evidence_level for g in catalog},
+            "mixed_label": settings.IMR_OUTCOME_MIXED_LABEL,
+            "nav": "review",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def determination(request, number):
+    reviewer, case, assignment, det = _accepted(request, number)
+    if det is None:
+        return redirect("review:case", number=case.number)
+    rows = selectors.determination_decisions(det)
+    if request.method == "GET" or det.is_final:
+        if request.method == "POST":
+            messages.error(request, "This determination is final and cannot be changed.")
+            return redirect("review:determination", number=case.number)
+        form = DeterminationForm(initial={"clinical_case_summary": det.clinical_case_summary, "revision": det.revision})
+        item_forms, catalog = _decision_forms(det, rows)
+        return _determination_page(request, case, assignment, det, rows, form, item_forms, catalog)
+
+    form = DeterminationForm(request.POST)
+    item_forms, catalog = _decision_forms(det, rows, data=request.POST)
+    by_pk = {row.pk: row for row in rows}
+    valid = form.is_valid() & all([f.is_valid() for f in item_forms])
+    decisions = []
+    if valid:
+        for f in item_forms:
+            row = by_pk.get(f.cleaned_data["decision_id"])
+            if row is None:  # an edited hidden field naming another case's row
+                raise Http404("No such item")
+            decisions.append(
+                services.DecisionData(
+                    item_id=row.item_id,
+                    decision=f.cleaned_data["decision"],
+                    guideline=f.cleaned_data["guideline"],
+                    section=f.cleaned_data["section"],
+                    pages=f.cleaned_data["pages"],
+                    evidence_level=f.cleaned_data["evidence_level"],
+                    lower_level_reason=f.cleaned_data["lower_level_reason"],
+                    rationale=f.cleaned_data["rationale"],
+                )
+            )
+        if len({d.item_id for d in decisions}) != len(rows):
+            raise Http404("No such item")
+    if not valid:
+        messages.error(request, "Some answers need correcting; nothing was saved.")
+        return _determination_page(request, case, assignment, det, rows, form, item_forms, catalog, status=400)
+    try:
+        det = services.determination_save_draft(
+            determination=det,
+            clinical_case_summary=form.cleaned_data["clinical_case_summary"],
+            decisions=decisions,
+            revision=form.cleaned_data["revision"],
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
+        if exc.code == "determination_final":
+            return redirect("review:determination", number=case.number)
+        return _determination_page(request, case, assignment, det, rows, form, item_forms, catalog, status=409)
+    action = request.POST.get("action", "save")
+    if action == "preview":
+        return redirect("review:preview", number=case.number)
+    if action == "finalize":
+        return redirect("review:finalize", number=case.number)
+    messages.success(request, "Draft saved. You can come back to it at any time.")
+    return redirect("review:determination", number=case.number)
+
+
+@login_required
+@require_GET
+@never_cache
+def preview(request, number):
+    """The letter as the parties will read it, before finalizing."""
+    reviewer, case, assignment, det = _accepted(request, number)
+    if det is None:
+        return redirect("review:case", number=case.number)
+    return render(
+        request,
+        "review/preview.html",
+        {"case": case, "determination": det, "assignment": assignment, "nav": "review"},
+    )
+
+
+@login_required
+@require_GET
+@never_cache
+@xframe_options_sameorigin  # shown in the preview page's frame, nowhere else
+def preview_letter(request, number):
+    from .letters import letter_html
+
+    reviewer, case, assignment, det = _accepted(request, number)
+    if det is None:
+        raise Http404("No determination")
+    response = HttpResponse(letter_html(determination=det), content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def finalize(request, number):
+    reviewer, case, assignment, det = _accepted(request, number)
+    if det is None:
+        return redirect("review:case", number=case.number)
+    if det.is_final:
+        messages.info(request, "This determination is already final.")
+        return redirect("review:determination", number=case.number)
+    status = 200
+    if request.method == "POST":
+        try:
+            revision = int(request.POST.get("revision", ""))
+        except ValueError:
+            revision = -1  # a missing or edited revision is never the current one
+        try:
+            services.determination_finalize(determination=det, user=request.user, revision=revision)
+        except ServiceError as exc:
+            messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
+            det.refresh_from_db()
+            status = 409 if exc.code == "stale_revision" else 400
+        else:
+            messages.success(
+                request, f"The determination of {case.number} is final. The letters are being prepared."
+            )
+            return redirect("review:case", number=case.number)
+    rows = selectors.determination_decisions(det)
+    return render(
+        request,
+        "review/finalize.html",
+        {
+            "case": case,
+            "determination": det,
+            "rows": rows,
+            "outcome": det.outcome_from(rows),
+            "problems": services.finalize_problems(det),
+            "nav": "review",
+        },
+        status=status,
+    )
+
