@@ -11,15 +11,45 @@ import holidays
 from django.conf import settings
 
 
+# The days California state offices close (CalHR's state holiday calendar).
+# The `holidays` package's CA list also carries days of observance that are
+# not office closures (Susan B. Anthony Day, Juneteenth, Diwali), so keep only
+# these names.
+STATE_HOLIDAY_NAMES = frozenset({
+    "New Year's Day",
+    "Martin Luther King Jr. Day",
+    "Presidents' Day",
+    "Cesar Chavez Day",
+    "Memorial Day",
+    "Independence Day",
+    "Labor Day",
+    "Veterans Day",
+    "Thanksgiving Day",
+    "Day After Thanksgiving",
+    "Christmas Day",
+})
+_OBSERVED = " (observed)"
+
+
 @lru_cache(maxsize=64)
-def _california_holidays(year: int):
-    # Federal holidays plus California's state holidays (e.g. César Chávez Day,
-    # the day after Thanksgiving), as the state observes them.
-    return holidays.country_holidays("US", subdiv="CA", years=year)
+def california_state_holidays(year: int) -> frozenset[date]:
+    days = set()
+    for day, names in holidays.country_holidays("US", subdiv="CA", years=year).items():
+        for name in names.split("; "):
+            observed = name.endswith(_OBSERVED)
+            base = name.removesuffix(_OBSERVED)
+            if base not in STATE_HOLIDAY_NAMES:
+                continue
+            # A Sunday holiday is observed on Monday; a Saturday one is not
+            # moved to Friday for state offices (employees get holiday credit).
+            if observed and day.weekday() == 4:
+                continue
+            days.add(day)
+    return frozenset(days)
 
 
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _california_holidays(day.year)
+    return day.weekday() < 5 and day not in california_state_holidays(day.year)
 
 
 def add_business_days(start: date, days: int) -> date:

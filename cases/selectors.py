@@ -36,3 +36,102 @@ def case_for_user(user, number: str, base: QuerySet[Case] | None = None) -> Case
     if case is None:
         raise Http404("No such case")
     return case
+
+
+# --- intake pages ----------------------------------------------------------
+
+def _open_assignments():
+    from django.db.models import Prefetch
+
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(status__in=Assignment.OPEN_STATUSES).select_related("reviewer__user"),
+        to_attr="open_assignments",
+    )
+
+
+def case_search(
+    *, user, q: str = "", status: str = "", review_type: str = "", overdue: bool = False, today=None
+) -> QuerySet[Case]:
+    """The case list: search by number, employee name or claim number; filter;
+    soonest deadline first. Related rows come in a fixed number of queries."""
+    from django.db.models import F, Q
+    from django.utils import timezone
+
+    from .text import normalize_name
+
+    today = today or timezone.localdate()
+    qs = visible_cases(user).select_related("employee").prefetch_related(_open_assignments())
+    q = (q or "").strip()
+    if q:
+        match = Q(number__icontains=q) | Q(claim_number__icontains=q) | Q(employee__name__icontains=q)
+        folded = normalize_name(q)
+        if folded:
+            # "Nunez" finds "Núñez".
+            match |= Q(employee__normalized_name__icontains=folded)
+        qs = qs.filter(match)
+    if status in Case.Status.values:
+        qs = qs.filter(status=status)
+    if review_type in ("standard", "expedited"):
+        qs = qs.filter(review_type=review_type)
+    if overdue:
+        qs = qs.filter(status__in=Case.OPEN_STATUSES, due_on__lt=today)
+    return qs.order_by(F("due_on").asc(nulls_last=True), "-received_on", "number")
+
+
+def case_page(user, number: str) -> Case:
+    """One case with everything its page shows (404 if the user may not see it)."""
+    base = Case.objects.select_related(
+        "employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of", "created_by"
+    ).prefetch_related("items", "documents", _open_assignments())
+    return case_for_user(user, number, base)
+
+
+def case_assignments(case: Case):
+    """The case's assignment history, newest first (internal pages only: names reviewers)."""
+    return case.assignments.select_related("reviewer__user", "assigned_by", "matched_specialty").order_by("-assigned_at")
+
+
+def screening_checklist(case: Case) -> list[dict]:
+    """The §2.3 checklist as the case page shows it: what passes, what fails, why."""
+    from django.conf import settings
+
+    from .services import screening_duplicates
+
+    duplicates = screening_duplicates(case=case)
+    days = case.days_after_ur_decision
+    window = settings.IMR_APPLICATION_WINDOW_DAYS
+    if not case.is_untimely:
+        timely = (True, f"received {days} days after the UR decision")
+    elif case.untimely_override_reason:
+        timely = (True, f"received {days} days after the UR decision; override: {case.untimely_override_reason}")
+    else:
+        timely = (False, f"received {days} days after the UR decision (more than {window})")
+    return [
+        {"code": "no_signature", "label": "Signed by the employee or representative", "ok": case.signature_present, "detail": ""},
+        {"code": "no_ur_decision", "label": "UR decision attached", "ok": case.ur_decision_attached, "detail": ""},
+        {"code": "untimely", "label": f"Filed within {window} days of the UR decision", "ok": timely[0], "detail": timely[1]},
+        {"code": "cnc", "label": "Not a conditional non-certification", "ok": not case.information_not_received, "detail": ""},
+        {
+            "code": "duplicate",
+            "label": "Not a duplicate of another application",
+            "ok": not duplicates,
+            "detail": "",
+            "cases": duplicates,
+        },
+        {"code": "liability", "label": "Liability not disputed", "ok": not case.liability_disputed, "detail": ""},
+    ]
+
+
+def party_suggestions(*, kind: str, limit: int = 500) -> list[str]:
+    """Names offered when typing a party: existing organizations or physicians.
+
+    Never employees: their names are health information and must not be
+    offered to whoever opens a blank form.
+    """
+    from .models import Party
+
+    qs = Party.objects.filter(kind=kind)
+    if kind == Party.Kind.PERSON:
+        qs = qs.exclude(specialty="")
+    return list(qs.order_by("name").values_list("name", flat=True).distinct()[:limit])

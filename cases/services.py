@@ -376,3 +376,294 @@ def case_refresh_deadlines(*, case: Case) -> Case:
         records_due_on=case.records_due_on, decision_due_on=case.decision_due_on, due_on=case.due_on
     )
     return case
+
+
+# --- eligibility screening (domain.md §2.3; requirement 4) -------------------
+
+# Duplicates count against applications still pending or already decided; an
+# earlier filing found ineligible or withdrawn does not block a new one.
+_DUPLICATE_BLOCKING = (S.RECEIVED, S.DEFERRED, S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW, S.DECIDED)
+
+
+def screening_duplicates(*, case: Case) -> list[Case]:
+    """Earlier applications this case duplicates (same employee, claim, UR date, treatment)."""
+    found = find_duplicates(
+        employee=case.employee,
+        claim_number=case.claim_number,
+        ur_decision_date=case.ur_decision_date,
+        descriptions=[item.description for item in case.items.all()],
+        exclude_pk=case.pk,
+    )
+    return [c for c in found if c.status in _DUPLICATE_BLOCKING and c.pk < case.pk]
+
+
+@dataclass
+class ScreeningOutcome:
+    case: Case
+    reason: str  # an IneligibleReason value, "liability" for a deferral, "" when eligible
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reason
+
+
+@transaction.atomic
+def case_screen(
+    *,
+    case: Case,
+    signature_present: bool,
+    ur_decision_attached: bool,
+    conditional_non_certification: bool,
+    liability_disputed: bool,
+    untimely_override_reason: str = "",
+    note: str = "",
+    notice_on: date | None = None,
+    notice_method: str = Case.NoticeMethod.ELECTRONIC,
+    today: date | None = None,
+) -> ScreeningOutcome:
+    """Apply the eligibility checklist, in the order DWC reports reasons.
+
+    Hard defects (signature, UR decision, timeliness, CNC, duplicate) make the
+    application ineligible with that coded reason; a liability dispute defers
+    it; otherwise it is eligible and the notice of assignment starts the
+    records clock.
+    """
+    today = today or timezone.localdate()
+    case = case_lock(case)
+    if case.status not in (S.RECEIVED, S.DEFERRED):
+        raise ServiceError(
+            f"a case that is {case.get_status_display().lower()} has already been screened",
+            field="status",
+            code="already_screened",
+        )
+    if notice_method not in Case.NoticeMethod.values:
+        raise ServiceError("choose mail or electronic", field="notice_method")
+    notice_on = notice_on or today
+    if notice_on > today:
+        raise ServiceError("cannot be in the future", field="notice_on", code="future_date")
+    if notice_on < case.received_on:
+        raise ServiceError("cannot be before the application was received", field="notice_on")
+    override = (untimely_override_reason or "").strip() or case.untimely_override_reason
+    duplicates = screening_duplicates(case=case)
+
+    checks = [
+        (not signature_present, Case.IneligibleReason.NO_SIGNATURE),
+        (not ur_decision_attached, Case.IneligibleReason.NO_UR_DECISION),
+        (case.is_untimely and not override, Case.IneligibleReason.UNTIMELY),
+        (conditional_non_certification, Case.IneligibleReason.CNC),
+        (bool(duplicates), Case.IneligibleReason.DUPLICATE),
+        (liability_disputed, Case.IneligibleReason.LIABILITY),
+    ]
+    reason = next((code for failed, code in checks if failed), "")
+
+    # The checklist answers are kept whatever the outcome, so the page shows
+    # what was decided and why.
+    Case.objects.filter(pk=case.pk).update(
+        signature_present=signature_present,
+        ur_decision_attached=ur_decision_attached,
+        information_not_received=conditional_non_certification,
+        liability_disputed=liability_disputed,
+        untimely_override_reason=override,
+        duplicate_of=duplicates[0] if duplicates else None,
+    )
+    note = (note or "").strip()
+    if reason == Case.IneligibleReason.LIABILITY and case.status == S.DEFERRED:
+        # Still disputed: the case stays deferred; only the note changes.
+        Case.objects.filter(pk=case.pk).update(eligibility_note=note, eligibility_decided_at=timezone.now())
+    elif not reason:
+        case = case_mark_eligible(case=case, assigned_on=notice_on, notice_method=notice_method)
+        if note:
+            Case.objects.filter(pk=case.pk).update(eligibility_note=note)
+            case.eligibility_note = note
+    else:
+        if reason == Case.IneligibleReason.DUPLICATE and not note:
+            note = f"Duplicate of {duplicates[0].number}."
+        case = case_mark_ineligible(case=case, reason=reason, note=note)
+    case.refresh_from_db()
+    return ScreeningOutcome(case=case, reason=reason)
+
+
+# --- documents (requirement 12; security.md 21–23, 26) -------------------------
+
+@dataclass
+class DocumentUpload:
+    uploaded_file: object  # a Django UploadedFile
+    kind: str
+    author: str = ""
+    dated: date | None = None
+    title: str = ""
+
+
+def _pdf_page_count(uploaded_file, *, field_name: str) -> int:
+    """Refuse anything that is not a readable, unencrypted PDF; return its page count.
+
+    The name and the browser's content type prove nothing: the bytes must
+    start with the PDF magic, end with an end-of-file marker (a truncated
+    upload does not) and parse.
+    """
+    from pypdf import PdfReader
+
+    name = getattr(uploaded_file, "name", "") or "file"
+    uploaded_file.seek(0)
+    head = uploaded_file.read(1024)
+    if not head.startswith(b"%PDF-"):
+        raise ServiceError(f"{name} is not a PDF (its content is not a PDF file)", field=field_name, code="not_pdf")
+    size = uploaded_file.size
+    uploaded_file.seek(max(0, size - 2048))
+    if b"%%EOF" not in uploaded_file.read():
+        raise ServiceError(f"{name} is incomplete or damaged (no end-of-file marker)", field=field_name, code="pdf_truncated")
+    uploaded_file.seek(0)
+    try:
+        reader = PdfReader(uploaded_file, strict=False)
+        if reader.is_encrypted:
+            raise ServiceError(f"{name} is encrypted or password-protected", field=field_name, code="pdf_encrypted")
+        pages = len(reader.pages)
+        root = reader.trailer["/Root"]
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        active = "/OpenAction" in root and "/JS" in str(root["/OpenAction"].get_object())
+        if "/JavaScript" in names or "/EmbeddedFiles" in names or active:
+            raise ServiceError(
+                f"{name} contains scripts or embedded files, which are not accepted", field=field_name, code="pdf_active"
+            )
+    except ServiceError:
+        raise
+    except Exception as exc:  # a hostile file can make the parser fail in any way; all mean "not a PDF we accept"
+        raise ServiceError(f"{name} could not be read as a PDF ({exc.__class__.__name__})", field=field_name, code="pdf_malformed") from exc
+    if pages < 1:
+        raise ServiceError(f"{name} has no pages", field=field_name, code="pdf_empty")
+    uploaded_file.seek(0)
+    return pages
+
+
+def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today: date | None = None):
+    """Store several PDFs for a case, all or none.
+
+    Every file is checked before anything is written; stored files are
+    removed again if the transaction fails, so nothing is left half-written.
+    """
+    import hashlib
+    from pathlib import PurePath
+
+    from .models import CaseDocument
+
+    if not uploads:
+        raise ServiceError("choose at least one PDF", field="file", code="no_files")
+    today = today or timezone.localdate()
+    prepared = []
+    for upload in uploads:
+        f = upload.uploaded_file
+        field_name = "file"
+        if f.size > settings.DOCUMENT_MAX_UPLOAD_BYTES:
+            raise ServiceError(
+                f"{f.name} is {f.size / 1_048_576:.1f} MB; the limit is {settings.DOCUMENT_MAX_UPLOAD_BYTES / 1_048_576:.0f} MB",
+                field=field_name,
+                code="too_large",
+            )
+        if upload.kind not in CaseDocument.Kind.values:
+            raise ServiceError("choose a document kind", field="kind")
+        if upload.dated and upload.dated > today:
+            raise ServiceError("cannot be in the future", field="dated", code="future_date")
+        pages = _pdf_page_count(f, field_name=field_name)
+        digest = hashlib.sha256()
+        f.seek(0)
+        for chunk in f.chunks():
+            digest.update(chunk)
+        f.seek(0)
+        original = PurePath((f.name or "").replace("\\", "/")).name[:255]
+        title = (upload.title or "").strip() or PurePath(original).stem or "Document"
+        prepared.append((upload, f, pages, digest.hexdigest(), original, title[:255]))
+
+    written = []
+    try:
+        with transaction.atomic():
+            case = case_lock(case)
+            documents = []
+            for upload, f, pages, sha, original, title in prepared:
+                doc = CaseDocument(
+                    case=case,
+                    title=title,
+                    kind=upload.kind,
+                    author=(upload.author or "").strip(),
+                    dated=upload.dated,
+                    received_on=today,
+                    original_filename=original,
+                    size=f.size,
+                    sha256=sha,
+                    page_count=pages,
+                    uploaded_by=user,
+                )
+                # upload_to names the stored file by a UUID, never the user's name.
+                doc.file.save(original or "document.pdf", f, save=False)
+                written.append(doc.file.name)
+                doc.save()
+                documents.append(doc)
+    except Exception:
+        for name in written:
+            CaseDocument._meta.get_field("file").storage.delete(name)
+        raise
+    return documents
+
+
+def document_add(*, case: Case, uploaded_file, kind: str, author: str = "", dated: date | None = None, title: str = "", user=None):
+    """One PDF; see `documents_add`."""
+    return documents_add(
+        case=case, uploads=[DocumentUpload(uploaded_file=uploaded_file, kind=kind, author=author, dated=dated, title=title)], user=user
+    )[0]
+
+
+# --- intake registration from the browser ------------------------------------
+
+@dataclass
+class PartyInput:
+    kind: str
+    name: str
+    details: dict = field(default_factory=dict)
+
+
+@transaction.atomic
+def case_intake(
+    *,
+    parties: dict[str, PartyInput | None],
+    data: dict,
+    items: list[ItemData],
+    created_by=None,
+    untimely_override_reason: str = "",
+    allow_duplicate: bool = False,
+    today: date | None = None,
+) -> Case:
+    """Register an application typed in by intake staff.
+
+    Parties are matched by name (and birth date for people) or created, in
+    the same transaction as the case, so a refused registration leaves no
+    stray parties behind. `parties` keys are the Case fields (employee,
+    employer, claims_administrator, requesting_provider, attorney).
+    """
+    resolved = {}
+    for role, party in parties.items():
+        if party is None:
+            resolved[role] = None
+            continue
+        try:
+            resolved[role] = party_get_or_create(kind=party.kind, name=party.name, **party.details)
+        except ServiceError as exc:
+            raise ServiceError(exc.message, field=f"{role}_name", code=exc.code) from exc
+    extra = dict(data)
+    case_data = CaseData(
+        review_type=extra.pop("review_type"),
+        received_on=extra.pop("received_on"),
+        ur_decision_date=extra.pop("ur_decision_date"),
+        date_of_injury=extra.pop("date_of_injury"),
+        claim_number=extra.pop("claim_number"),
+        diagnosis=extra.pop("diagnosis", ""),
+        extra=extra,
+        **resolved,
+    )
+    return case_register(
+        data=case_data,
+        items=items,
+        created_by=created_by,
+        untimely_override_reason=untimely_override_reason,
+        allow_duplicate=allow_duplicate,
+        today=today,
+    )

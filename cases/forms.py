@@ -1,0 +1,376 @@
+"""Intake forms. They collect and shape input; the rules live in `cases.services`."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from imrsite.errors import ServiceError
+
+from . import services
+from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
+from .text import normalize_name
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def add_service_error(form, exc: ServiceError, *, prefix_map: dict | None = None) -> None:
+    """Show a service's refusal beside the field it names (or above the form)."""
+    name = (prefix_map or {}).get(exc.field, exc.field)
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+class CaseForm(forms.Form):
+    """Every DWC Form IMR field the case holds (domain.md §2.2)."""
+
+    # Application
+    review_type = forms.ChoiceField(
+        label="Type of utilization review", choices=ReviewType.choices, initial=ReviewType.STANDARD, widget=forms.RadioSelect
+    )
+    received_on = forms.DateField(label="Application received", widget=DateInput())
+    channel = forms.ChoiceField(label="Received by", choices=Case.Channel.choices, initial=Case.Channel.ELECTRONIC)
+    ur_decision_date = forms.DateField(label="Date of UR decision", widget=DateInput())
+    rfa_date = forms.DateField(label="RFA date", required=False, widget=DateInput())
+
+    # Employee
+    employee_first_name = forms.CharField(label="First name (and middle initial)", max_length=100)
+    employee_last_name = forms.CharField(label="Last name", max_length=100)
+    employee_date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
+    employee_sex = forms.ChoiceField(label="Sex", choices=[("", "—")] + Party.Sex.choices, required=False)
+    employee_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    employee_address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    claim_number = forms.CharField(max_length=60)
+    date_of_injury = forms.DateField(label="Date of injury", widget=DateInput())
+    eams_number = forms.CharField(label="EAMS (ADJ) case number", max_length=40, required=False)
+    wcis_number = forms.CharField(label="WCIS jurisdictional claim number", max_length=40, required=False)
+
+    # Parties: typed names are matched to existing parties or create new ones.
+    employer_name = forms.CharField(
+        label="Employer", max_length=200, widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"})
+    )
+    claims_administrator_name = forms.CharField(
+        label="Claims administrator", max_length=200,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
+    claims_administrator_phone = forms.CharField(label="Claims administrator phone", max_length=40, required=False)
+    claims_administrator_address = forms.CharField(
+        label="Claims administrator address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    adjuster_name = forms.CharField(label="Claims adjuster / contact", max_length=120, required=False)
+    adjuster_phone = forms.CharField(label="Adjuster phone", max_length=40, required=False)
+    requesting_provider_name = forms.CharField(
+        label="Requesting physician", max_length=200,
+        widget=forms.TextInput(attrs={"list": "providers", "autocomplete": "off"}),
+    )
+    requesting_provider_specialty = forms.CharField(label="Physician type and specialty", max_length=120, required=False)
+    attorney_name = forms.CharField(
+        label="Employee's attorney (if represented)", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
+
+    # Disputed treatment
+    diagnosis = forms.CharField(label="Primary diagnosis", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    diagnosis_icd = forms.CharField(label="ICD code", max_length=20, required=False)
+    is_formulary_dispute = forms.BooleanField(
+        label="Formulary medication dispute (decision due in 5 working days)", required=False
+    )
+    disputed_for_other_reasons = forms.BooleanField(
+        label="Also disputed for reasons other than medical necessity", required=False
+    )
+    information_not_received = forms.BooleanField(
+        label="Delayed or denied because requested information was not received (CNC)", required=False
+    )
+
+    # Exceptions the clerk must justify
+    untimely_override_reason = forms.CharField(
+        label="Reason to accept a late application",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=f"Required when the application arrived more than {settings.IMR_APPLICATION_WINDOW_DAYS} days after the UR decision.",
+    )
+    allow_duplicate = forms.BooleanField(
+        label="Register anyway: this is not a duplicate of the case(s) shown", required=False
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.duplicates: list[Case] = []
+        self.untimely = False
+        for name in ("received_on", "ur_decision_date", "date_of_injury", "rfa_date", "employee_date_of_birth"):
+            self.fields[name].widget.attrs["max"] = self.today.isoformat()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                "Application",
+                Row(Column("review_type", css_class="col-md-4"), Column("channel", css_class="col-md-4"),
+                    Column("received_on", css_class="col-md-4")),
+                Row(Column("ur_decision_date", css_class="col-md-4"), Column("rfa_date", css_class="col-md-4")),
+            ),
+            Fieldset(
+                "Employee",
+                Row(Column("employee_first_name", css_class="col-md-4"), Column("employee_last_name", css_class="col-md-4"),
+                    Column("employee_date_of_birth", css_class="col-md-2"), Column("employee_sex", css_class="col-md-2")),
+                Row(Column("claim_number", css_class="col-md-4"), Column("date_of_injury", css_class="col-md-4"),
+                    Column("employee_phone", css_class="col-md-4")),
+                Row(Column("eams_number", css_class="col-md-4"), Column("wcis_number", css_class="col-md-4"),
+                    Column("employee_address", css_class="col-md-4")),
+            ),
+            Fieldset(
+                "Employer and claims administrator",
+                Row(Column("employer_name", css_class="col-md-6"), Column("claims_administrator_name", css_class="col-md-6")),
+                Row(Column("claims_administrator_phone", css_class="col-md-3"), Column("claims_administrator_address", css_class="col-md-3"),
+                    Column("adjuster_name", css_class="col-md-3"), Column("adjuster_phone", css_class="col-md-3")),
+            ),
+            Fieldset(
+                "Requesting physician and representative",
+                Row(Column("requesting_provider_name", css_class="col-md-4"), Column("requesting_provider_specialty", css_class="col-md-4"),
+                    Column("attorney_name", css_class="col-md-4")),
+            ),
+            Fieldset(
+                "Disputed medical treatment",
+                Row(Column("diagnosis", css_class="col-md-8"), Column("diagnosis_icd", css_class="col-md-4")),
+                "is_formulary_dispute",
+                "disputed_for_other_reasons",
+                "information_not_received",
+            ),
+        )
+        # The formset of disputed items goes between these two parts (see the template).
+        self.exceptions_helper = FormHelper()
+        self.exceptions_helper.form_tag = False
+        self.exceptions_helper.disable_csrf = True
+        self.exceptions_helper.layout = Layout(
+            Div(
+                Field("untimely_override_reason"),
+                css_class="untimely-block",
+            ),
+            HTML(
+                "{% if form.duplicates %}<div class=\"alert alert-warning\" role=\"alert\"><strong>Likely duplicate.</strong> "
+                "Same employee, claim number, UR decision date and treatment as "
+                "{% for dup in form.duplicates %}<a href=\"{{ dup.get_absolute_url }}\" class=\"alert-link\">{{ dup.number }}</a>"
+                " ({{ dup.get_status_display }}){% if not forloop.last %}, {% endif %}{% endfor %}.</div>{% endif %}"
+            ),
+            Field("allow_duplicate"),
+        )
+
+    def _employee_probe(self) -> Party | None:
+        data = self.cleaned_data
+        name = f"{data.get('employee_first_name', '')} {data.get('employee_last_name', '')}".strip()
+        if not name:
+            return None
+        # An unsaved party, only to ask the duplicate rule about this employee.
+        return Party(
+            kind=Party.Kind.PERSON, name=name, normalized_name=normalize_name(name),
+            date_of_birth=data.get("employee_date_of_birth"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        received, ur_date, injury = data.get("received_on"), data.get("ur_decision_date"), data.get("date_of_injury")
+        for name in ("rfa_date", "employee_date_of_birth"):
+            if data.get(name) and data[name] > self.today:
+                self.add_error(name, "cannot be in the future")
+        if received and ur_date and injury:
+            try:
+                services.validate_case_dates(received_on=received, ur_decision_date=ur_date, date_of_injury=injury, today=self.today)
+            except ServiceError as exc:
+                add_service_error(self, exc)
+            days = (received - ur_date).days
+            if days > settings.IMR_APPLICATION_WINDOW_DAYS:
+                self.untimely = True
+                if not (data.get("untimely_override_reason") or "").strip():
+                    self.add_error(
+                        "untimely_override_reason",
+                        f"Untimely: received {days} days after the UR decision (more than "
+                        f"{settings.IMR_APPLICATION_WINDOW_DAYS}). Give a reason to register it anyway.",
+                    )
+        return data
+
+    def check_duplicates(self, descriptions: list[str]) -> None:
+        """Needs the items too, so the view calls it after both forms are valid."""
+        data = self.cleaned_data
+        employee = self._employee_probe()
+        if employee is None or not data.get("claim_number") or not data.get("ur_decision_date"):
+            return
+        self.duplicates = services.find_duplicates(
+            employee=employee, claim_number=data["claim_number"], ur_decision_date=data["ur_decision_date"],
+            descriptions=descriptions,
+        )
+        if self.duplicates and not data.get("allow_duplicate"):
+            numbers = ", ".join(c.number for c in self.duplicates)
+            self.add_error("claim_number", f"Likely duplicate of {numbers}: check it, or tick “Register anyway”.")
+
+    def parties(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "employee": services.PartyInput(
+                kind=Party.Kind.PERSON,
+                name=f"{d['employee_first_name'].strip()} {d['employee_last_name'].strip()}",
+                details={
+                    "first_name": d["employee_first_name"].strip(),
+                    "last_name": d["employee_last_name"].strip(),
+                    "date_of_birth": d.get("employee_date_of_birth"),
+                    "sex": d.get("employee_sex") or "",
+                    "phone": d.get("employee_phone", ""),
+                    "address": d.get("employee_address", ""),
+                },
+            ),
+            "employer": services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["employer_name"]),
+            "claims_administrator": services.PartyInput(
+                kind=Party.Kind.ORGANIZATION,
+                name=d["claims_administrator_name"],
+                details={"phone": d.get("claims_administrator_phone", ""), "address": d.get("claims_administrator_address", "")},
+            ),
+            "requesting_provider": services.PartyInput(
+                kind=Party.Kind.PERSON, name=d["requesting_provider_name"],
+                details={"specialty": d.get("requesting_provider_specialty", "")},
+            ),
+            "attorney": services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["attorney_name"])
+            if d.get("attorney_name", "").strip() else None,
+        }
+
+    def case_data(self) -> dict:
+        d = self.cleaned_data
+        keys = (
+            "review_type", "received_on", "channel", "ur_decision_date", "rfa_date", "date_of_injury", "claim_number",
+            "eams_number", "wcis_number", "adjuster_name", "adjuster_phone", "diagnosis", "diagnosis_icd",
+            "is_formulary_dispute", "disputed_for_other_reasons", "information_not_received",
+        )
+        return {k: d.get(k) if not isinstance(d.get(k), str) else d[k].strip() for k in keys}
+
+
+class DisputedItemForm(forms.Form):
+    description = forms.CharField(
+        label="Treatment as requested", max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "Eight (8) physical therapy visits"}),
+    )
+    category = forms.ChoiceField(label="Category", choices=[("", "—")] + TreatmentCategory.choices)
+    ur_decision = forms.ChoiceField(label="UR decision", choices=DisputedItem.URDecision.choices)
+    claims_administrator_guideline = forms.CharField(
+        label="Guideline the claims administrator cited", required=False,
+        widget=forms.TextInput(attrs={"placeholder": "Blank: cited no medical evidence"}),
+    )
+
+
+class BaseItemFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not self.items():
+            raise forms.ValidationError("Add at least one disputed treatment.")
+
+    def items(self) -> list[services.ItemData]:
+        result = []
+        for form in self.forms:
+            if not form.has_changed() or (self.can_delete and self._should_delete_form(form)):
+                continue
+            d = form.cleaned_data
+            result.append(
+                services.ItemData(
+                    description=d["description"], category=d["category"], ur_decision=d["ur_decision"],
+                    claims_administrator_guideline=d.get("claims_administrator_guideline", ""),
+                )
+            )
+        return result
+
+
+DisputedItemFormSet = forms.formset_factory(
+    DisputedItemForm, formset=BaseItemFormSet, extra=1, can_delete=True, max_num=50, validate_max=True
+)
+
+
+class ScreeningForm(forms.Form):
+    """The eligibility checklist of domain.md §2.3."""
+
+    signature_present = forms.BooleanField(label="Signed by the employee or representative", required=False)
+    ur_decision_attached = forms.BooleanField(label="Copy of the UR decision attached", required=False)
+    conditional_non_certification = forms.BooleanField(
+        label="The UR decision is a conditional non-certification (information not received)", required=False
+    )
+    liability_disputed = forms.BooleanField(
+        label="The claims administrator disputes liability (defers the review)", required=False
+    )
+    untimely_override_reason = forms.CharField(
+        label="Reason to accept a late application", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notice_on = forms.DateField(label="Notice of assignment sent", widget=DateInput(), required=False,
+                                help_text="If eligible; blank means today.")
+    notice_method = forms.ChoiceField(label="Notice sent by", choices=Case.NoticeMethod.choices)
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        kwargs.setdefault("initial", {
+            "signature_present": case.signature_present,
+            "ur_decision_attached": case.ur_decision_attached,
+            "conditional_non_certification": case.information_not_received,
+            "liability_disputed": case.liability_disputed,
+            "untimely_override_reason": case.untimely_override_reason,
+            "notice_method": case.notice_method,
+            "note": case.eligibility_note,
+        })
+        super().__init__(*args, **kwargs)
+        if not case.is_untimely:
+            del self.fields["untimely_override_reason"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label="PDF", widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}))
+    kind = forms.ChoiceField(choices=CaseDocument.Kind.choices, initial=CaseDocument.Kind.MEDICAL_RECORD)
+    title = forms.CharField(max_length=255, required=False, help_text="Blank: the file name.")
+    author = forms.CharField(max_length=200, required=False)
+    dated = forms.DateField(label="Document date", required=False, widget=DateInput())
+
+
+class BaseDocumentFormSet(forms.BaseFormSet):
+    def uploads(self) -> list[services.DocumentUpload]:
+        return [
+            services.DocumentUpload(
+                uploaded_file=f.cleaned_data["file"], kind=f.cleaned_data["kind"], author=f.cleaned_data.get("author", ""),
+                dated=f.cleaned_data.get("dated"), title=f.cleaned_data.get("title", ""),
+            )
+            for f in self.forms
+            if f.has_changed() and f.cleaned_data.get("file") and not self._should_delete_form(f)
+        ]
+
+
+DocumentFormSet = forms.formset_factory(
+    DocumentForm, formset=BaseDocumentFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)
+
+
+class RecordsCompleteForm(forms.Form):
+    on = forms.DateField(label="All records received on", widget=DateInput())
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("cannot be in the future")
+        return value
+
+
+class ExpediteForm(forms.Form):
+    on = forms.DateField(label="Physician's certification received on", widget=DateInput())
+
+    def clean_on(self):
+        value = self.cleaned_data["on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("cannot be in the future")
+        return value
+
+
+class AssignForm(forms.Form):
+    """Offers only eligible reviewers; the service checks again whatever is posted."""
+
+    reviewer = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,313 @@
+"""Intake pages: case list, new case, the case page and its actions.
+
+Every view is thin: it reads through `cases.selectors` (the access choke
+point) and changes state only through services; a refused service call is
+shown beside the field it names.
+"""
+
+import hashlib
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imrsite.access import staff_required
+from imrsite.errors import ServiceError
+from reviewers import selectors as reviewer_selectors
+from reviewers import services as reviewer_services
+from reviewers.models import Reviewer
+
+from . import selectors, services
+from .forms import (
+    AssignForm,
+    CaseForm,
+    DisputedItemFormSet,
+    DocumentFormSet,
+    ExpediteForm,
+    RecordsCompleteForm,
+    ScreeningForm,
+    add_service_error,
+)
+from .models import Case, Party
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+LETTER_STATUS_TEMPLATE = "letters/_status.html"
+
+
+# --- list and registration -------------------------------------------------
+
+@require_GET
+@staff_required
+def case_list(request):
+    params = request.GET
+    filters = {
+        "q": params.get("q", "").strip()[:100],
+        "status": params.get("status", ""),
+        "review_type": params.get("review_type", ""),
+        "overdue": params.get("overdue") == "1",
+    }
+    qs = selectors.case_search(user=request.user, **filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "nav": "cases",
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "statuses": Case.Status.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def case_new(request):
+    if request.method == "POST":
+        form = CaseForm(request.POST)
+        formset = DisputedItemFormSet(request.POST, prefix="items")
+        if form.is_valid() and formset.is_valid():
+            items = formset.items()
+            form.check_duplicates([item.description for item in items])
+        if form.is_valid() and formset.is_valid():
+            try:
+                case = services.case_intake(
+                    parties=form.parties(),
+                    data=form.case_data(),
+                    items=items,
+                    created_by=request.user,
+                    untimely_override_reason=form.cleaned_data.get("untimely_override_reason", ""),
+                    allow_duplicate=form.cleaned_data.get("allow_duplicate", False),
+                )
+            except ServiceError as exc:
+                if exc.field == "disputed_items":
+                    formset._non_form_errors.append(exc.message)
+                else:
+                    add_service_error(form, exc)
+            else:
+                messages.success(request, f"Case {case.number} registered. Screen it for eligibility next.")
+                return redirect(case)
+        status = 400
+    else:
+        form = CaseForm()
+        formset = DisputedItemFormSet(prefix="items")
+        status = 200
+    return render(
+        request,
+        "cases/case_new.html",
+        {
+            "nav": "new",
+            "form": form,
+            "formset": formset,
+            "organizations": selectors.party_suggestions(kind=Party.Kind.ORGANIZATION),
+            "providers": selectors.party_suggestions(kind=Party.Kind.PERSON),
+        },
+        status=status,
+    )
+
+
+# --- the case page -----------------------------------------------------------
+
+def _letter_status_template():
+    """The letters' status partial, once the letters part of the product provides it."""
+    try:
+        get_template(LETTER_STATUS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return None
+    return LETTER_STATUS_TEMPLATE
+
+
+def _render_case(request, case: Case, *, status: int = 200, **forms):
+    from determinations.models import Letter
+
+    today = timezone.localdate()
+    open_assignment = case.open_assignments[0] if case.open_assignments else None
+    assignable = case.status in reviewer_services.ASSIGNABLE_STATUSES and open_assignment is None
+    letters = []
+    letter_template = _letter_status_template()
+    if letter_template:
+        letters = list(
+            Letter.objects.filter(determination__case=case).select_related("determination").order_by("-created_at")
+        )
+    context = {
+        "nav": "cases",
+        "case": case,
+        "today": today,
+        "items": case.items.all(),
+        "documents": case.documents.all(),
+        "checklist": selectors.screening_checklist(case),
+        # A countdown runs only while the deadline still binds someone.
+        "records_clock_running": case.status == Case.Status.AWAITING_RECORDS,
+        "decision_clock_running": case.status in (Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW),
+        "can_screen": case.status in (Case.Status.RECEIVED, Case.Status.DEFERRED),
+        "screening_form": forms.get("screening_form") or ScreeningForm(case=case),
+        "document_formset": forms.get("document_formset") or DocumentFormSet(prefix="docs"),
+        "can_mark_records_complete": case.status in (Case.Status.AWAITING_RECORDS, Case.Status.IN_REVIEW)
+        and case.records_complete_on is None,
+        "records_form": forms.get("records_form") or RecordsCompleteForm(initial={"on": today}),
+        "can_expedite": case.is_open and not case.is_expedited,
+        "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}),
+        "open_assignment": open_assignment,
+        "assignments": selectors.case_assignments(case),
+        "assignable": assignable,
+        "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if assignable else [],
+        "assign_form": forms.get("assign_form"),
+        "letter_template": letter_template,
+        "letters": letters,
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def case_detail(request, number):
+    return _render_case(request, selectors.case_page(request.user, number))
+
+
+@require_POST
+@staff_required
+def case_screen(request, number):
+    case = selectors.case_page(request.user, number)
+    form = ScreeningForm(request.POST, case=case)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            outcome = services.case_screen(
+                case=case,
+                signature_present=d["signature_present"],
+                ur_decision_attached=d["ur_decision_attached"],
+                conditional_non_certification=d["conditional_non_certification"],
+                liability_disputed=d["liability_disputed"],
+                untimely_override_reason=d.get("untimely_override_reason", ""),
+                note=d.get("note", ""),
+                notice_on=d.get("notice_on"),
+                notice_method=d["notice_method"],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            result = outcome.case
+            if outcome.eligible:
+                messages.success(request, f"Eligible. Records are due {result.records_due_on:%B %-d, %Y}.")
+            elif result.status == Case.Status.DEFERRED:
+                messages.warning(request, "Deferred: the claims administrator disputes liability.")
+            else:
+                messages.warning(request, f"Ineligible: {result.get_ineligible_reason_display()}.")
+            return redirect(result)
+    return _render_case(request, case, status=400, screening_form=form)
+
+
+@require_POST
+@staff_required
+def document_upload(request, number):
+    case = selectors.case_page(request.user, number)
+    formset = DocumentFormSet(request.POST, request.FILES, prefix="docs")
+    if formset.is_valid():
+        uploads = formset.uploads()
+        try:
+            documents = services.documents_add(case=case, uploads=uploads, user=request.user)
+        except ServiceError as exc:
+            formset._non_form_errors.append(exc.message)
+        else:
+            messages.success(request, f"{len(documents)} document{'s' if len(documents) != 1 else ''} added.")
+            return redirect(f"{case.get_absolute_url()}#documents")
+    return _render_case(request, case, status=400, document_formset=formset)
+
+
+@require_GET
+@never_cache
+@login_required
+def document_download(request, number, pk):
+    """The only way to read a stored document: the user must see the case
+    (staff, or the reviewer it is assigned to), and the file must still match
+    the hash taken at upload."""
+    case = selectors.case_for_user(request.user, number)
+    document = case.documents.filter(pk=pk).exclude(file="").first()
+    if document is None:
+        raise Http404("No such document")
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("No such document") from exc
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+        digest.update(chunk)
+    if document.sha256 and digest.hexdigest() != document.sha256:
+        handle.close()
+        logger.error("integrity.mismatch document=%s case=%s", document.pk, case.number)
+        raise Http404("The stored file failed its integrity check")
+    handle.seek(0)
+    filename = document.original_filename or f"{document.title}.pdf"
+    response = FileResponse(handle, content_type="application/pdf", filename=filename)
+    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline")
+    return response
+
+
+@require_POST
+@staff_required
+def records_complete(request, number):
+    case = selectors.case_page(request.user, number)
+    form = RecordsCompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            case = services.case_mark_records_complete(case=case, on=form.cleaned_data["on"])
+        except ServiceError as exc:
+            add_service_error(form, exc, prefix_map={"records_complete_on": "on"})
+        else:
+            messages.success(request, f"Records complete. Decision due {case.decision_due_on:%B %-d, %Y}.")
+            return redirect(case)
+    return _render_case(request, case, status=400, records_form=form)
+
+
+@require_POST
+@staff_required
+def convert_to_expedited(request, number):
+    case = selectors.case_page(request.user, number)
+    form = ExpediteForm(request.POST)
+    if form.is_valid():
+        try:
+            case = services.case_convert_to_expedited(case=case, on=form.cleaned_data["on"])
+        except ServiceError as exc:
+            add_service_error(form, exc, prefix_map={"review_type": None})
+        else:
+            messages.success(request, "Converted to expedited review; deadlines recomputed. Notify the parties.")
+            return redirect(case)
+    return _render_case(request, case, status=400, expedite_form=form)
+
+
+@require_POST
+@staff_required
+def assign(request, number):
+    case = selectors.case_page(request.user, number)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        reviewer = Reviewer.objects.filter(pk=form.cleaned_data["reviewer"]).first()
+        if reviewer is None:
+            form.add_error(None, "No such reviewer.")
+        else:
+            try:
+                # The service re-checks eligibility and conflicts under a lock:
+                # a hand-made POST for an ineligible reviewer is refused here.
+                reviewer_services.reviewer_assign(case=case, reviewer=reviewer, assigned_by=request.user)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Offered to {reviewer}.")
+                return redirect(case)
+    else:
+        form.add_error(None, "Choose a reviewer.")
+    return _render_case(request, selectors.case_page(request.user, number), status=400, assign_form=form)
