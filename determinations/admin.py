@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from imrsite.errors import ServiceError
 
 from . import services
+from .admin_actions import rerender_letters
 from .models import Determination, Guideline, ItemDecision, Letter
 
 
@@ -174,10 +175,10 @@ class LetterAdmin(admin.ModelAdmin):
     # The file itself is private (no URL); its name and hash identify it.
     fields = [
         "determination", "variant", "version", "status", "error", "attempts", "file_name", "sha256", "page_count",
-        "requested_by", "created_at", "started_at", "rendered_at", "lease_expires_at",
+        "requested_by", "created_at", "queued_at", "started_at", "rendered_at", "lease_expires_at", "claimed_by",
     ]
     readonly_fields = fields
-    actions: list = []
+    actions = [rerender_letters]
 
     @admin.display(description="case", ordering="determination__case__number")
     def case_number(self, obj):

@@ -155,12 +155,29 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# How often a worker scans Redis for messages a dead node left unacked
+# (security.md §2.3 C2/C3); the crash tests shorten it.
+for _option in ("unacked_restore_interval", "unacked_restore_throttle"):
+    if os.environ.get(f"CELERY_{_option.upper()}"):
+        CELERY_BROKER_TRANSPORT_OPTIONS[_option] = int(os.environ[f"CELERY_{_option.upper()}"])
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = False
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30  # a deploy hands unfinished letters back to the queue
+# Run beat (`celery -A imrsite beat`, or `worker -B` on one node) for the re-queue sweep.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-letters": {"task": "determinations.sweep_letters", "schedule": 300.0},
+}
+
+# --- Letters ---------------------------------------------------------------
+# A render claim lasts longer than the task's hard time limit, so a live
+# render never loses it; a crashed one is retried once it expires.
+LETTER_RENDER_LEASE_SECONDS = int(os.environ.get("LETTER_RENDER_LEASE_SECONDS", str(CELERY_TASK_TIME_LIMIT + 30)))
+LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "5"))
+LETTER_QUEUED_STALE_SECONDS = int(os.environ.get("LETTER_QUEUED_STALE_SECONDS", "600"))
 
 # --- The organization and the rules --------------------------------------
 IMRO_NAME = os.environ.get("IMRO_NAME", "Pacific Independent Review Organization")

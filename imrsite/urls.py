@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/notifications/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
+    path("letters/", include("determinations.letter_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
