@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -25,8 +26,9 @@ from imrsite.errors import ServiceError
 from reviewers import services as reviewer_services
 from reviewers.models import Assignment, Reviewer
 
-from . import selectors, services
+from . import rendering, selectors, services
 from .forms import AcceptForm, DeclineForm, DeterminationForm, ItemDecisionForm, guideline_choices
+from .models import Letter
 
 Status = Assignment.Status
 
@@ -279,12 +281,16 @@ def preview(request, number):
 @never_cache
 @xframe_options_sameorigin  # shown in the preview page's frame, nowhere else
 def preview_letter(request, number):
-    from .letters import letter_html
-
+    """The parties' letter from the template the PDF uses, with its print stylesheet."""
     reviewer, case, assignment, det = _accepted(request, number)
     if det is None:
         raise Http404("No determination")
-    response = HttpResponse(letter_html(determination=det), content_type="text/html; charset=utf-8")
+    html = rendering.letter_html(
+        determination=rendering.load_determination(det.pk),
+        variant=Letter.Variant.PARTIES,
+        stylesheet_href=static("letters/letter.css"),
+    )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store, private"
     return response
 
