@@ -9,7 +9,6 @@ urlpatterns: list = [
     path("<str:number>/", views.case_file, name="case"),
     path("<str:number>/accept/", views.accept, name="accept"),
     path("<str:number>/decline/", views.decline, name="decline"),
-    path("<str:number>/documents/<int:document_id>/", views.document, name="document"),
     path("<str:number>/determination/", views.determination, name="determination"),
     path("<str:number>/determination/preview/", views.preview, name="preview"),
     path("<str:number>/determination/preview/letter/", views.preview_letter, name="preview_letter"),

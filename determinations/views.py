@@ -5,14 +5,12 @@ through `cases.selectors.case_for_user`, narrowed to the reviewer's own
 assignments: any other case is a 404, exactly like a case that does not exist.
 """
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -20,7 +18,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import user_roles
-from cases.models import CaseDocument
 from cases.selectors import case_for_user
 from imrsite.errors import ServiceError
 from reviewers import services as reviewer_services
@@ -134,28 +131,6 @@ def decline(request, number):
             messages.success(request, f"You declined {case.number}. Intake has been told and will reassign it.")
             return redirect("review:dashboard")
     return _case_file_page(request, case, assignment, decline_form=form, status=400)
-
-
-@login_required
-@require_GET
-def document(request, number, document_id):
-    """A case document, opened in the browser's PDF viewer (inline)."""
-    reviewer, case, assignment = _case_and_assignment(request, number)
-    doc = get_object_or_404(CaseDocument, pk=document_id, case=case)
-    if not doc.file:
-        raise Http404("No file for this document")
-    response = FileResponse(doc.file.open("rb"), content_type="application/pdf")
-    filename = (doc.original_filename or f"{case.number}-{doc.pk}.pdf").replace("\r", "").replace("\n", "")
-    response.headers["Content-Disposition"] = _inline_disposition(filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store, private"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
-
-
-def _inline_disposition(filename: str) -> str:
-    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
-    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _decision_forms(determination, rows, data=None):

@@ -1,5 +1,6 @@
 """Builders for the review tests: cases offered to a reviewer, moved along by the services."""
 
+import hashlib
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
@@ -42,6 +43,7 @@ def accepted_case(reviewer, **kwargs):
 
 def with_pdf(document: CaseDocument) -> CaseDocument:
     document.file.save("record.pdf", ContentFile(PDF_BYTES), save=False)
+    document.sha256 = hashlib.sha256(PDF_BYTES).hexdigest()
     document.original_filename = 'PT "note" 2026.pdf'
     document.save()
     return document

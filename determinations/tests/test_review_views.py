@@ -343,25 +343,24 @@ def test_posting_to_another_reviewers_case_is_404_and_writes_nothing(owner_clien
     assert their_assignment.status == Assignment.Status.ACCEPTED
 
 
-def test_document_opens_inline_with_safe_headers(owner_client, reviewer, other_reviewer):
+def test_case_file_opens_documents_inline_through_the_checked_view(owner_client, reviewer, other_reviewer):
     case, _ = accepted_case(reviewer)
     doc = with_pdf(case.documents.get(kind="medical_record"))
-    response = owner_client.get(reverse("review:document", args=[case.number, doc.pk]))
+    url = reverse("cases:document_download", args=[case.number, doc.pk])
+    page = owner_client.get(reverse("review:case", args=[case.number]))
+    assert f'href="{url}"' in page.content.decode()
+    response = owner_client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("inline;")
-    assert '"' not in response["Content-Disposition"].split("filename=")[1].split(";")[0].strip('"')
+    assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"]
 
-    # Another case's document through my case's URL: 404, as is a document without a file.
+    # Another reviewer's document, by its own URL or through mine: 404.
     theirs, _ = accepted_case(other_reviewer)
     their_doc = with_pdf(theirs.documents.get(kind="medical_record"))
-    assert owner_client.get(reverse("review:document", args=[case.number, their_doc.pk])).status_code == 404
-    assert owner_client.get(reverse("review:document", args=[theirs.number, their_doc.pk])).status_code == 404
-    no_file = case.documents.get(kind="ur_determination")
-    assert owner_client.get(reverse("review:document", args=[case.number, no_file.pk])).status_code == 404
+    assert owner_client.get(reverse("cases:document_download", args=[theirs.number, their_doc.pk])).status_code == 404
+    assert owner_client.get(reverse("cases:document_download", args=[case.number, their_doc.pk])).status_code == 404
 
 
 # --- who may open each review URL ------------------------------------------------------
@@ -374,7 +373,6 @@ def review_urls(case, document):
         ("case", reverse("review:case", args=[n]), "get", None),
         ("accept", reverse("review:accept", args=[n]), "post", {"attested": "on"}),
         ("decline", reverse("review:decline", args=[n]), "post", {"reason": "x"}),
-        ("document", reverse("review:document", args=[n, document.pk]), "get", None),
         ("determination", reverse("review:determination", args=[n]), "get", None),
         ("determination-post", reverse("review:determination", args=[n]), "post", {"revision": 0}),
         ("preview", reverse("review:preview", args=[n]), "get", None),
@@ -418,6 +416,9 @@ def test_everyone_else_is_kept_out_of_every_review_url(client, accessible_case, 
         assert client.get(reverse("review:case", args=["CM26-0000000"])).status_code == 404
     dashboard = client.get(reverse("review:dashboard"))
     assert dashboard.status_code == {"other_reviewer": 200, "intake": 403, "admin": 403, "anonymous": 302}[who]
+    if who in ("other_reviewer", "anonymous"):
+        document = client.get(reverse("cases:document_download", args=[case.number, doc.pk]))
+        assert document.status_code == (404 if who == "other_reviewer" else 302)
     if who == "other_reviewer":
         assert case.number not in dashboard.content.decode()
     determination = Determination.objects.get(case=case)
