@@ -15,6 +15,13 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories set a password per user; the production hasher's deliberate
+    slowness would dominate the suite's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Tasks run in-process in the ordinary suite, also when REDIS_URL is set;
     the worker tests start a real worker and turn this off themselves."""

@@ -1,0 +1,217 @@
+"""Objects of every admin-registered model, made the way the product makes
+them (factories plus the services), and a helper that turns an admin change
+page back into the POST data a browser would send.
+
+`BUILDERS` maps a model label to a function that makes `n` rows of it; the
+admin tests fail when a registered model has no builder, so a new model
+cannot be left out of them.
+"""
+
+import itertools
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.forms import CheckboxInput, SplitDateTimeWidget
+from django.utils import timezone
+
+from accounts.models import Notification, Role
+from cases import services as case_services
+from cases.models import CaseNumberCounter
+from determinations import services as determination_services
+from determinations.models import Guideline
+from reviewers import services as reviewer_services
+from reviewers.models import Affiliation, License, Specialty, SpecialtyFit
+from tests.factories import (
+    CaseFactory,
+    DisputedItemFactory,
+    DocumentFactory,
+    OrganizationFactory,
+    PersonFactory,
+    ReviewerFactory,
+    UserFactory,
+)
+
+_serial = itertools.count(1)
+
+
+def open_case(**kwargs):
+    """A registered case with one Physical Medicine item, eligible and awaiting records."""
+    case = CaseFactory(**kwargs)
+    DisputedItemFactory(case=case, position=0)
+    return case_services.case_mark_eligible(case=case, assigned_on=timezone.localdate() - timedelta(days=5))
+
+
+def assigned_case(*, reviewer=None, accepted=False):
+    case = open_case()
+    reviewer = reviewer or ReviewerFactory()
+    assignment = reviewer_services.reviewer_assign(case=case, reviewer=reviewer, accepted=accepted)
+    return assignment
+
+
+def draft_determination(*, reviewer=None):
+    assignment = assigned_case(reviewer=reviewer, accepted=True)
+    case = assignment.case
+    DocumentFactory(case=case, sha256="ab" * 32, page_count=4, size=20480, original_filename="pt-notes.pdf")
+    determination = determination_services.determination_start(case=case, reviewer=assignment.reviewer)
+    guideline = Guideline.objects.get(name="MTUS Chronic Pain Medical Treatment Guidelines (2016)")
+    return determination_services.determination_save_draft(
+        determination=determination,
+        clinical_case_summary="The injured worker is a 48-year-old man with chronic low back pain.",
+        decisions=[
+            determination_services.DecisionData(
+                item_id=item.pk,
+                decision="upheld",
+                guideline=guideline,
+                section="Physical Medicine",
+                pages="98-99",
+                evidence_level="A",
+                rationale="The guidelines support 9-10 visits over 8 weeks; the worker has had 24.",
+            )
+            for item in case.items.all()
+        ],
+    )
+
+
+def final_determination(*, reviewer=None):
+    determination = draft_determination(reviewer=reviewer)
+    return determination_services.determination_finalize(
+        determination=determination, user=determination.reviewer.user
+    )
+
+
+def _users(n):
+    return [UserFactory(role=Role.INTAKE) for _ in range(n)]
+
+
+def _groups(n):
+    return [Group.objects.create(name=f"Team {next(_serial)}") for _ in range(n)]
+
+
+def _notifications(n):
+    return [Notification.objects.create(recipient=UserFactory(), message=f"Case CM26-{next(_serial):07d} is due") for _ in range(n)]
+
+
+def _parties(n):
+    return [(PersonFactory if i % 2 else OrganizationFactory)() for i in range(n)]
+
+
+def _cases(n):
+    return [assigned_case().case for _ in range(n)]
+
+
+def _items(n):
+    return [DisputedItemFactory() for _ in range(n)]
+
+
+def _documents(n):
+    return [DocumentFactory(sha256=f"{i:064x}", page_count=2, size=1024) for i in range(n)]
+
+
+def _counters(n):
+    return [CaseNumberCounter.objects.create(year=1000 + next(_serial), last=7) for _ in range(n)]
+
+
+def _specialties(n):
+    made = []
+    for _ in range(n):
+        specialty = Specialty.objects.create(name=f"Specialty {next(_serial)}")
+        SpecialtyFit.objects.create(specialty=specialty, category="Other", rank=9)
+        made.append(specialty)
+    return made
+
+
+def _fits(n):
+    return [SpecialtyFit.objects.get(specialty=s) for s in _specialties(n)]
+
+
+def _reviewers(n):
+    return [ReviewerFactory() for _ in range(n)]
+
+
+def _licenses(n):
+    return [License.objects.get(reviewer=r) for r in _reviewers(n)]
+
+
+def _certifications(n):
+    return [r.certifications.get() for r in _reviewers(n)]
+
+
+def _affiliations(n):
+    return [
+        Affiliation.objects.create(reviewer=ReviewerFactory(), party=OrganizationFactory(), kind=Affiliation.Kind.EMPLOYMENT)
+        for _ in range(n)
+    ]
+
+
+def _assignments(n):
+    return [assigned_case() for _ in range(n)]
+
+
+def _determinations(n):
+    return [final_determination() for _ in range(n)]
+
+
+def _decisions(n):
+    return [final_determination().decisions.get() for _ in range(n)]
+
+
+def _guidelines(n):
+    return [Guideline.objects.create(name=f"Guideline {next(_serial)}", family="OTHER", evidence_level="D") for _ in range(n)]
+
+
+def _letters(n):
+    letters = []
+    while len(letters) < n:
+        letters += list(final_determination().letters.all())
+    return letters[:n]
+
+
+BUILDERS = {
+    "accounts.User": _users,
+    "auth.Group": _groups,
+    "accounts.Notification": _notifications,
+    "cases.Party": _parties,
+    "cases.Case": _cases,
+    "cases.DisputedItem": _items,
+    "cases.CaseDocument": _documents,
+    "cases.CaseNumberCounter": _counters,
+    "reviewers.Specialty": _specialties,
+    "reviewers.SpecialtyFit": _fits,
+    "reviewers.Reviewer": _reviewers,
+    "reviewers.License": _licenses,
+    "reviewers.BoardCertification": _certifications,
+    "reviewers.Affiliation": _affiliations,
+    "reviewers.Assignment": _assignments,
+    "determinations.Determination": _determinations,
+    "determinations.ItemDecision": _decisions,
+    "determinations.Guideline": _guidelines,
+    "determinations.Letter": _letters,
+}
+
+
+def form_data(response) -> dict:
+    """The POST a browser sends for an admin change page, as it was rendered."""
+    data = {}
+
+    def add(form):
+        for bound in form:
+            widget = bound.field.widget
+            value = bound.value()
+            if isinstance(widget, CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(widget, SplitDateTimeWidget):
+                day, time = widget.decompress(value)
+                data[f"{bound.html_name}_0"] = "" if day is None else str(day)
+                data[f"{bound.html_name}_1"] = "" if time is None else str(time)
+            elif isinstance(value, (list, tuple)):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                data[bound.html_name] = "" if value is None else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
