@@ -253,7 +253,9 @@ class DisputedItemForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "Eight (8) physical therapy visits"}),
     )
     category = forms.ChoiceField(label="Category", choices=[("", "—")] + TreatmentCategory.choices)
-    ur_decision = forms.ChoiceField(label="UR decision", choices=DisputedItem.URDecision.choices)
+    ur_decision = forms.ChoiceField(
+        label="UR decision", choices=DisputedItem.URDecision.choices, initial=DisputedItem.URDecision.DENIED
+    )
     claims_administrator_guideline = forms.CharField(
         label="Guideline the claims administrator cited", required=False,
         widget=forms.TextInput(attrs={"placeholder": "Blank: cited no medical evidence"}),

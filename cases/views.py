@@ -168,6 +168,9 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "assign_form": forms.get("assign_form"),
         "letter_template": letter_template,
         "letters": letters,
+        # Refusals not tied to a field, shown at the top even when the form
+        # that caused them is no longer offered (e.g. already expedited).
+        "action_errors": [e for form in forms.values() if hasattr(form, "non_field_errors") for e in form.non_field_errors()],
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

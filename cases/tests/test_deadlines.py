@@ -1,0 +1,72 @@
+"""Statutory deadlines (domain.md §2.5, §2.7): a table of cases."""
+
+from datetime import date
+
+import pytest
+
+from cases import deadlines
+from cases.models import Case
+from cases.services import case_convert_to_expedited, case_mark_eligible, case_mark_records_complete
+from tests.factories import CaseFactory, DisputedItemFactory
+
+
+@pytest.mark.parametrize(
+    "assigned_on, expedited, electronic, expected",
+    [
+        (date(2025, 3, 3), False, False, date(2025, 3, 18)),  # mailed notice: 15 calendar days
+        (date(2025, 3, 3), False, True, date(2025, 3, 15)),  # electronic notice: 12 days (a Saturday: calendar days)
+        (date(2025, 3, 3), True, False, date(2025, 3, 4)),  # expedited: 24 hours
+        (date(2025, 3, 7), True, True, date(2025, 3, 8)),  # expedited over a weekend: still 24 hours
+        (date(2025, 3, 28), False, True, date(2025, 4, 9)),  # across César Chávez Day: calendar days ignore holidays
+    ],
+)
+def test_records_due(assigned_on, expedited, electronic, expected):
+    assert deadlines.records_due(assigned_on=assigned_on, expedited=expedited, electronic_notice=electronic) == expected
+
+
+@pytest.mark.parametrize(
+    "complete_on, expedited, formulary, expected",
+    [
+        (date(2025, 3, 3), False, False, date(2025, 4, 2)),  # standard: 30 days
+        (date(2025, 3, 3), True, False, date(2025, 3, 6)),  # expedited: 3 days
+        (date(2025, 3, 6), True, False, date(2025, 3, 9)),  # expedited across a weekend: calendar days
+        (date(2025, 3, 3), False, True, date(2025, 3, 10)),  # formulary, Monday: 5 business days, over one weekend
+        (date(2025, 3, 27), False, True, date(2025, 4, 4)),  # Thu; skips the weekend and César Chávez Day (Mon Mar 31)
+        (date(2025, 11, 26), False, True, date(2025, 12, 5)),  # skips Thanksgiving, the day after, and the weekend
+        (date(2024, 3, 28), False, True, date(2024, 4, 5)),  # Chávez Day on Sunday 2024 is observed Monday Apr 1
+        (date(2025, 2, 13), False, True, date(2025, 2, 21)),  # Presidents' Day skipped; Susan B. Anthony Day is not a closure
+        (date(2025, 6, 18), False, True, date(2025, 6, 25)),  # Juneteenth is not a California state office holiday
+        (None, False, False, None),  # no records yet: no decision deadline
+    ],
+)
+def test_decision_due(complete_on, expedited, formulary, expected):
+    assert deadlines.decision_due(records_complete_on=complete_on, expedited=expedited, formulary=formulary) == expected
+
+
+def test_business_days_and_holidays():
+    assert not deadlines.is_business_day(date(2025, 3, 31))  # César Chávez Day
+    assert not deadlines.is_business_day(date(2025, 11, 28))  # day after Thanksgiving
+    assert not deadlines.is_business_day(date(2025, 3, 29))  # Saturday
+    assert deadlines.is_business_day(date(2026, 7, 3))  # Friday before a Saturday July 4: state offices open
+    assert deadlines.add_business_days(date(2025, 3, 28), 1) == date(2025, 4, 1)
+
+
+def test_application_deadline():
+    assert deadlines.application_deadline(date(2025, 1, 31)) == date(2025, 3, 2)
+
+
+@pytest.mark.django_db
+def test_converting_to_expedited_recomputes_deadlines():
+    case = CaseFactory(received_on=date(2025, 3, 1), ur_decision_date=date(2025, 2, 20))
+    DisputedItemFactory(case=case)
+    case = case_mark_eligible(case=case, assigned_on=date(2025, 3, 3), notice_method=Case.NoticeMethod.MAIL)
+    assert case.records_due_on == date(2025, 3, 18)
+    assert case.due_on == date(2025, 3, 18)
+    case = case_convert_to_expedited(case=case, on=date(2025, 3, 4))
+    assert case.review_type == "expedited"
+    assert case.records_due_on == date(2025, 3, 4)
+    assert case.due_on == date(2025, 3, 4)
+    case = case_mark_records_complete(case=case, on=date(2025, 3, 5))
+    assert case.decision_due_on == date(2025, 3, 8)
+    case.refresh_from_db()
+    assert case.due_on == date(2025, 3, 8)

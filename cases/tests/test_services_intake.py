@@ -1,0 +1,256 @@
+"""Screening, documents and browser registration services."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, CaseDocument, Party
+from imrsite.errors import ServiceError
+from tests.factories import CaseFactory, DisputedItemFactory
+
+from .helpers import PNG, pdf_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2025, 6, 16)
+
+
+def screen(case, **overrides):
+    answers = dict(
+        signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
+        liability_disputed=False, notice_on=TODAY, today=TODAY,
+    )
+    answers.update(overrides)
+    return services.case_screen(case=case, **answers)
+
+
+def new_case(**kwargs):
+    kwargs.setdefault("received_on", TODAY - timedelta(days=3))
+    kwargs.setdefault("ur_decision_date", kwargs["received_on"] - timedelta(days=10))
+    case = CaseFactory(**kwargs)
+    DisputedItemFactory(case=case)
+    return case
+
+
+# --- screening ---------------------------------------------------------------
+
+def test_eligible_case_awaits_records_with_deadline():
+    outcome = screen(new_case(), notice_method=Case.NoticeMethod.MAIL)
+    assert outcome.eligible
+    case = outcome.case
+    assert case.status == Case.Status.AWAITING_RECORDS
+    assert case.assigned_on == TODAY
+    assert case.records_due_on == TODAY + timedelta(days=15)
+    assert case.eligibility_decided_at is not None
+
+
+@pytest.mark.parametrize(
+    "answers, reason",
+    [
+        ({"signature_present": False}, Case.IneligibleReason.NO_SIGNATURE),
+        ({"ur_decision_attached": False}, Case.IneligibleReason.NO_UR_DECISION),
+        ({"conditional_non_certification": True}, Case.IneligibleReason.CNC),
+        # Several defects: the first in DWC's order is the coded reason.
+        ({"ur_decision_attached": False, "conditional_non_certification": True}, Case.IneligibleReason.NO_UR_DECISION),
+    ],
+)
+def test_checklist_failures_make_the_case_ineligible_with_a_coded_reason(answers, reason):
+    outcome = screen(new_case(), **answers)
+    assert outcome.reason == reason
+    assert outcome.case.status == Case.Status.INELIGIBLE
+    assert outcome.case.ineligible_reason == reason
+    assert outcome.case.records_due_on is None
+
+
+def test_untimely_without_override_is_ineligible_and_with_override_eligible():
+    late = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=31))
+    assert screen(late).reason == Case.IneligibleReason.UNTIMELY
+    late2 = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=31), claim_number="WC-LATE-2")
+    outcome = screen(late2, untimely_override_reason="UR decision served late by mail (proof of service)")
+    assert outcome.eligible
+    assert outcome.case.untimely_override_reason.startswith("UR decision served late")
+
+
+def test_thirty_days_is_still_timely():
+    assert screen(new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=30))).eligible
+
+
+def test_duplicate_of_an_earlier_pending_case_is_ineligible():
+    first = new_case(claim_number="WC-1")
+    second = CaseFactory(
+        employee=first.employee, claim_number="wc-1", ur_decision_date=first.ur_decision_date, received_on=first.received_on
+    )
+    DisputedItemFactory(case=second, description=first.items.get().description.upper())
+    outcome = screen(second)
+    assert outcome.reason == Case.IneligibleReason.DUPLICATE
+    assert outcome.case.duplicate_of == first
+    assert first.number in outcome.case.eligibility_note
+    # The original itself is not a duplicate of the later filing.
+    assert screen(first).eligible
+
+
+def test_liability_dispute_defers_and_can_be_screened_again():
+    outcome = screen(new_case(), liability_disputed=True, note="Denied AOE/COE")
+    assert outcome.case.status == Case.Status.DEFERRED
+    assert outcome.case.ineligible_reason == ""
+    again = screen(outcome.case, liability_disputed=True, note="Still disputed")
+    assert again.case.status == Case.Status.DEFERRED
+    assert again.case.eligibility_note == "Still disputed"
+    resolved = screen(outcome.case, liability_disputed=False)
+    assert resolved.case.status == Case.Status.AWAITING_RECORDS
+
+
+def test_screened_case_cannot_be_screened_twice():
+    case = screen(new_case()).case
+    with pytest.raises(ServiceError) as exc:
+        screen(case)
+    assert exc.value.field == "status"
+
+
+def test_notice_date_rules():
+    case = new_case()
+    with pytest.raises(ServiceError) as exc:
+        screen(case, notice_on=TODAY + timedelta(days=1))
+    assert exc.value.field == "notice_on"
+    with pytest.raises(ServiceError) as exc:
+        screen(case, notice_on=case.received_on - timedelta(days=1))
+    assert exc.value.field == "notice_on"
+    case.refresh_from_db()
+    assert case.status == Case.Status.RECEIVED
+
+
+# --- documents ---------------------------------------------------------------
+
+def stored_files():
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_valid_pdf_is_stored_under_a_uuid_with_hash_and_page_count(intake_user):
+    import hashlib
+
+    case = new_case()
+    content = pdf_bytes(3)
+    doc = services.document_add(
+        case=case, uploaded_file=upload(content, "../../etc/passwd.pdf"), kind=CaseDocument.Kind.MEDICAL_RECORD,
+        author="Dr. Núñez <b>", dated=date(2025, 5, 1), user=intake_user,
+    )
+    assert doc.page_count == 3
+    assert doc.sha256 == hashlib.sha256(content).hexdigest()
+    assert doc.size == len(content)
+    assert doc.original_filename == "passwd.pdf"
+    assert doc.title == "passwd"
+    assert doc.uploaded_by == intake_user
+    assert doc.received_on == timezone.localdate()
+    name = Path(doc.file.name)
+    assert name.parts[:2] == ("documents", str(case.pk))
+    assert len(name.stem) == 32 and ".." not in doc.file.name
+    assert [p.read_bytes() for p in stored_files()] == [content]
+
+
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (PNG, "not_pdf"),
+        (b"MZ\x90\x00" + b"\x00" * 200, "not_pdf"),
+        (b"PK\x03\x04" + b"\x00" * 200, "not_pdf"),
+        (pdf_bytes(2)[:-200], "pdf_truncated"),
+        (b"%PDF-1.7\n garbage that is not a pdf \n%%EOF\n", "pdf_malformed"),
+        (pdf_bytes(1, password="secret"), "pdf_encrypted"),
+        (pdf_bytes(1, javascript=True), "pdf_active"),
+    ],
+    ids=["png-renamed", "exe-renamed", "zip-renamed", "truncated", "garbage", "encrypted", "javascript"],
+)
+def test_bad_files_are_refused_and_nothing_is_written(content, code):
+    case = new_case()
+    with pytest.raises(ServiceError) as exc:
+        services.document_add(case=case, uploaded_file=upload(content, "x.pdf"), kind=CaseDocument.Kind.OTHER)
+    assert exc.value.code == code
+    assert exc.value.field == "file"
+    assert not CaseDocument.objects.exists()
+    assert stored_files() == []
+
+
+def test_size_limit(settings):
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 400
+    content = pdf_bytes(1)
+    assert len(content) > 400
+    with pytest.raises(ServiceError) as exc:
+        services.document_add(case=new_case(), uploaded_file=upload(content), kind=CaseDocument.Kind.OTHER)
+    assert exc.value.code == "too_large"
+    assert stored_files() == []
+
+
+def test_several_files_all_or_nothing():
+    case = new_case()
+    good = services.DocumentUpload(uploaded_file=upload(pdf_bytes(1), "a.pdf"), kind=CaseDocument.Kind.RFA)
+    bad = services.DocumentUpload(uploaded_file=upload(PNG, "b.pdf"), kind=CaseDocument.Kind.RFA)
+    with pytest.raises(ServiceError):
+        services.documents_add(case=case, uploads=[good, bad])
+    assert not CaseDocument.objects.exists()
+    assert stored_files() == []
+    docs = services.documents_add(
+        case=case,
+        uploads=[
+            services.DocumentUpload(uploaded_file=upload(pdf_bytes(1), "a.pdf"), kind=CaseDocument.Kind.RFA),
+            services.DocumentUpload(uploaded_file=upload(pdf_bytes(2), "b.pdf"), kind=CaseDocument.Kind.UR_DETERMINATION),
+        ],
+    )
+    assert [d.page_count for d in docs] == [1, 2]
+    assert len(stored_files()) == 2
+
+
+def test_storage_is_cleaned_when_the_database_write_fails(monkeypatch):
+    case = new_case()
+
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(CaseDocument, "save", boom)
+    with pytest.raises(RuntimeError):
+        services.document_add(case=case, uploaded_file=upload(pdf_bytes(1)), kind=CaseDocument.Kind.OTHER)
+    assert stored_files() == []
+
+
+# --- registration from the browser -----------------------------------------------
+
+def intake_kwargs(**data):
+    parties = {
+        "employee": services.PartyInput(kind=Party.Kind.PERSON, name="José Núñez", details={
+            "first_name": "José", "last_name": "Núñez", "date_of_birth": date(1970, 1, 2)}),
+        "employer": services.PartyInput(kind=Party.Kind.ORGANIZATION, name="Acme Foods, Inc."),
+        "claims_administrator": services.PartyInput(kind=Party.Kind.ORGANIZATION, name="Golden State Claims"),
+        "requesting_provider": services.PartyInput(kind=Party.Kind.PERSON, name="Alan Whitfield, MD",
+                                                   details={"specialty": "Orthopaedic Surgery"}),
+        "attorney": None,
+    }
+    case_data = {
+        "review_type": "standard", "received_on": TODAY - timedelta(days=2), "ur_decision_date": TODAY - timedelta(days=12),
+        "date_of_injury": date(2024, 1, 5), "claim_number": "CLM-77", "channel": "fax", "eams_number": "ADJ123",
+        "diagnosis": "Lumbar strain",
+    }
+    case_data.update(data)
+    return {"parties": parties, "data": case_data,
+            "items": [services.ItemData(description="Eight (8) physical therapy visits", category="Physical Medicine")],
+            "today": TODAY}
+
+
+def test_case_intake_reuses_existing_parties():
+    existing = Party.objects.create(kind=Party.Kind.ORGANIZATION, name="ACME Foods")
+    case = services.case_intake(**intake_kwargs())
+    assert case.employer == existing
+    assert case.channel == "fax" and case.eams_number == "ADJ123"
+    assert case.requesting_provider.specialty == "Orthopaedic Surgery"
+    assert case.number.startswith("CM")
+
+
+def test_case_intake_refusal_leaves_no_parties():
+    before = Party.objects.count()
+    with pytest.raises(ServiceError) as exc:
+        services.case_intake(**intake_kwargs(date_of_injury=TODAY - timedelta(days=5)))
+    assert exc.value.field == "date_of_injury"
+    assert Party.objects.count() == before
