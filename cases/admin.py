@@ -179,6 +179,14 @@ class CaseAdmin(admin.ModelAdmin):
     inlines = [DisputedItemInline, CaseDocumentInline, AssignmentInline, DeterminationInline]
     actions = ["mark_records_complete_today", "convert_to_expedited_today"]
 
+    def get_search_results(self, request, queryset, search_term):
+        # An employee typed with or without accents or punctuation is still found.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        folded = normalize_name(search_term)
+        if folded:
+            results |= queryset.filter(employee__normalized_name__icontains=folded)
+        return results, may_have_duplicates
+
     def get_queryset(self, request):
         open_assignments = Prefetch(
             "assignments",
