@@ -27,7 +27,7 @@ class DeclineForm(forms.Form):
 
 class DeterminationForm(forms.Form):
     clinical_case_summary = forms.CharField(
-        label="Clinical case summary",
+        label="Developed from a review of the case file, including all medical records",
         required=False,  # a draft may be partial; finalizing requires it
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Age, sex, date of injury, mechanism, diagnoses and treatment history, in plain language.",
