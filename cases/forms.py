@@ -179,10 +179,11 @@ class CaseForm(forms.Form):
             if data.get(name) and data[name] > self.today:
                 self.add_error(name, "cannot be in the future")
         if received and ur_date and injury:
-            try:
-                services.validate_case_dates(received_on=received, ur_decision_date=ur_date, date_of_injury=injury, today=self.today)
-            except ServiceError as exc:
-                add_service_error(self, exc)
+            for problem in services.case_date_problems(
+                received_on=received, ur_decision_date=ur_date, date_of_injury=injury, today=self.today
+            ):
+                if problem.field not in self.errors:  # one message per field is enough
+                    add_service_error(self, problem)
             days = (received - ur_date).days
             if days > settings.IMR_APPLICATION_WINDOW_DAYS:
                 self.untimely = True

@@ -157,18 +157,35 @@ class CaseData:
     extra: dict = field(default_factory=dict)  # any other Case field by name
 
 
-def validate_case_dates(*, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None):
-    """Date rules every caller shares; raises ServiceError naming the field."""
+def case_date_problems(
+    *, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None
+) -> list[ServiceError]:
+    """Every date rule the application breaks, so a form can mark all fields at once."""
     today = today or timezone.localdate()
+    problems = []
     for name, value in (("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury)):
         if value > today:
-            raise ServiceError("cannot be in the future", field=name, code="future_date")
+            problems.append(ServiceError("cannot be in the future", field=name, code="future_date"))
     if date_of_injury > ur_decision_date:
-        raise ServiceError("the injury cannot be after the UR decision", field="date_of_injury", code="injury_after_ur")
-    if ur_decision_date > received_on:
-        raise ServiceError(
-            "the application cannot be received before the UR decision", field="received_on", code="received_before_ur"
+        problems.append(
+            ServiceError("the injury cannot be after the UR decision", field="date_of_injury", code="injury_after_ur")
         )
+    if ur_decision_date > received_on:
+        problems.append(
+            ServiceError(
+                "the application cannot be received before the UR decision", field="received_on", code="received_before_ur"
+            )
+        )
+    return problems
+
+
+def validate_case_dates(*, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None):
+    """Date rules every caller shares; raises the first broken one as a ServiceError naming the field."""
+    problems = case_date_problems(
+        received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury, today=today
+    )
+    if problems:
+        raise problems[0]
 
 
 def find_duplicates(*, employee: Party, claim_number: str, ur_decision_date: date, descriptions: list[str], exclude_pk=None):

@@ -177,6 +177,22 @@ def test_injury_after_ur_decision_is_refused(intake):
     assert "the injury cannot be after the UR decision" in response.content.decode()
 
 
+def test_every_broken_date_rule_is_shown_at_once(intake):
+    today = timezone.localdate()
+    response = intake.post(reverse("cases:new"), new_case_post(
+        received_on=(today + timedelta(days=3)).isoformat(), ur_decision_date=(today - timedelta(days=10)).isoformat(),
+        date_of_injury=(today - timedelta(days=2)).isoformat()))
+    assert field_errors(response, "received_on") == ["cannot be in the future"]
+    assert field_errors(response, "date_of_injury") == ["the injury cannot be after the UR decision"]
+
+
+def test_application_before_ur_decision_is_refused(intake):
+    today = timezone.localdate()
+    response = intake.post(reverse("cases:new"), new_case_post(
+        received_on=(today - timedelta(days=20)).isoformat(), ur_decision_date=(today - timedelta(days=10)).isoformat()))
+    assert field_errors(response, "received_on") == ["the application cannot be received before the UR decision"]
+
+
 def test_untimely_application_needs_an_override_reason(intake):
     today = timezone.localdate()
     late = new_case_post(received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=31)).isoformat())
