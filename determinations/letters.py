@@ -338,11 +338,12 @@ def letters_sweep(*, limit: int = 500) -> SweepResult:
         letter_ids=Letter.objects.filter(status__in=[S.QUEUED, S.RENDERING], attempts__gte=_max_attempts()).values("pk")
     )
     cutoff = now - timedelta(seconds=settings.LETTER_QUEUED_STALE_SECONDS)
+    # Not published within the stale period: a letter the sweep just re-published waits for that message.
+    not_recent = Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True, created_at__lt=cutoff)
     stale = (
-        Letter.objects.filter(attempts__lt=_max_attempts())
+        Letter.objects.filter(not_recent, attempts__lt=_max_attempts())
         .filter(
-            Q(status=S.QUEUED, queued_at__lt=cutoff)
-            | Q(status=S.QUEUED, queued_at__isnull=True, created_at__lt=cutoff)
+            Q(status=S.QUEUED)
             | Q(status=S.RENDERING, lease_expires_at__lt=now)
             | Q(status=S.RENDERING, lease_expires_at__isnull=True)
         )
