@@ -9,6 +9,8 @@ determination is final.
 
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
 
 from imrsite.errors import ServiceError
 
@@ -101,6 +103,9 @@ class DeterminationAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         decisions = []
         for formset in formsets:
+            # What formset.save() would record, for the admin's change message.
+            formset.new_objects, formset.deleted_objects = [], []
+            formset.changed_objects = [(f.instance, f.changed_data) for f in formset.forms if f.has_changed()]
             if formset.model is not ItemDecision:
                 continue
             for item_form in formset.forms:
@@ -186,6 +191,9 @@ class LetterAdmin(admin.ModelAdmin):
 
     @admin.display(description="file")
     def file_name(self, obj):
+        if obj.status == Letter.Status.READY and obj.file:
+            url = reverse("letters:download", args=[obj.determination.case.number, obj.pk])
+            return format_html('<a href="{}">{}</a>', url, obj.file.name)
         return obj.file.name or "—"
 
     def has_add_permission(self, request):
