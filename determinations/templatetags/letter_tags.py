@@ -9,7 +9,7 @@ from determinations.letter_views import letter_status_rows
 register = template.Library()
 
 
-@register.inclusion_tag("letters/_status.html")
+@register.inclusion_tag("letters/_status_panel.html")
 def letter_status(case):
     """The letter-status panel of a case page (one query). The page's view has
     already checked that the user may see the case; the polled endpoint and

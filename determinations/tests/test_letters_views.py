@@ -172,3 +172,15 @@ def test_render_task_is_what_the_view_serves(client, ready, intake_user):
     before = client.get(download_url(ready[0])).content
     render_letter.apply(args=[ready[0].pk])
     assert client.get(download_url(ready[0])).content == before
+
+
+def test_status_partial_included_with_case_in_context(ready):
+    html = Template('{% include "letters/_status.html" %}').render(Context({"case": ready[0].determination.case}))
+    assert f'data-letter-status-url="{STATUS_URL}"' in html and download_url(ready[1]) in html
+
+
+def test_case_page_shows_letter_status(client, ready, intake_user):
+    login(client, intake_user)
+    response = client.get(reverse("cases:detail", kwargs={"number": NUMBER}))
+    assert response.status_code == 200
+    assert f'data-letter-status-url="{STATUS_URL}"' in response.content.decode()
