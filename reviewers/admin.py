@@ -5,6 +5,7 @@ Credentials and reference data are edited here. Assignments are only shown:
 conflict check.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Q
@@ -64,8 +65,28 @@ class BoardCertificationInline(admin.TabularInline):
     extra = 0
 
 
+class AffiliationForm(forms.ModelForm):
+    """Either a known party or a name; a party's name fills a blank name."""
+
+    class Meta:
+        model = Affiliation
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "name" in self.fields:
+            self.fields["name"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("name") or "").strip() and not cleaned.get("party"):
+            raise forms.ValidationError({"name": "Name the person or organization, or choose the party."})
+        return cleaned
+
+
 class AffiliationInline(admin.TabularInline):
     model = Affiliation
+    form = AffiliationForm
     fields = ["name", "party", "kind", "note"]
     autocomplete_fields = ["party"]
     extra = 0
@@ -183,6 +204,7 @@ class BoardCertificationAdmin(admin.ModelAdmin):
 
 @admin.register(Affiliation)
 class AffiliationAdmin(admin.ModelAdmin):
+    form = AffiliationForm
     list_display = ["name", "kind", "reviewer", "party"]
     list_select_related = ["reviewer__user", "party"]
     list_filter = ["kind"]
