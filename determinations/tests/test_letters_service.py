@@ -107,7 +107,7 @@ def test_claim_is_atomic_and_counts_attempts(queued):
     assert second.attempts == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_claims_let_exactly_one_through(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database with real concurrent connections (PostgreSQL)")
