@@ -10,10 +10,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from determinations.models import Determination
 from imrsite.errors import ServiceError
 from reviewers.models import Assignment
+from reviewers.selectors import eligible_reviewers_for
 
 from . import services
 from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, Party
@@ -156,6 +158,7 @@ class CaseAdmin(admin.ModelAdmin):
     readonly_fields = [
         "number", "status", "review_type", "expedited_since", "ineligible_reason", "eligibility_decided_at",
         "records_due_on", "decision_due_on", "due_on", "decided_on", "created_by", "created_at", "updated_at",
+        "eligible_reviewers",
     ]
     fieldsets = [
         (None, {"fields": ["number", "status", "review_type", "expedited_since"]}),
@@ -174,6 +177,7 @@ class CaseAdmin(admin.ModelAdmin):
         ("Process dates and deadlines", {"fields": [
             "assigned_on", "notice_method", "records_due_on", "records_complete_on", "decision_due_on", "due_on", "decided_on",
         ]}),
+        ("Reviewer", {"fields": ["eligible_reviewers"]}),
         ("Record", {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [DisputedItemInline, CaseDocumentInline, AssignmentInline, DeterminationInline]
@@ -201,6 +205,18 @@ class CaseAdmin(admin.ModelAdmin):
         if assignments is None:
             assignments = list(obj.assignments.filter(status__in=Assignment.OPEN_STATUSES).select_related("reviewer__user"))
         return str(assignments[0].reviewer) if assignments else "—"
+
+    @admin.display(description="eligible reviewers (best fit first)")
+    def eligible_reviewers(self, obj):
+        # The same ranking and rule the assignment service applies.
+        if obj is None or obj.pk is None or obj.status not in (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE):
+            return "Only a case awaiting records or with records complete can be assigned."
+        checks = eligible_reviewers_for(case=obj, include_ineligible=False)[:5]
+        if not checks:
+            return "No eligible reviewer."
+        return format_html_join(
+            ", ", "{} ({}, {} open)", ((c.reviewer, c.matched_specialty, c.open_cases) for c in checks)
+        )
 
     def has_add_permission(self, request):
         # New cases come through the intake form or import_cases, which number

@@ -215,3 +215,32 @@ def test_document_metadata_is_read_only(admin_client):
     document.refresh_from_db()
     assert (document.title, document.sha256, document.page_count) == ("Orthopedic consultation", "c" * 64, 12)
     assert admin_client.get(reverse("admin:cases_casedocument_add")).status_code == 403
+
+
+def test_adding_an_item_to_an_open_case(admin_client):
+    case = open_case()
+    data = form_data(admin_client.get(change_url(case)))
+    data.update({
+        "items-TOTAL_FORMS": "2", "items-1-case": str(case.pk), "items-1-position": "0",
+        "items-1-description": "Lumbar MRI without contrast", "items-1-category": "Diagnostic Testing",
+        "items-1-ur_decision": "denied", "items-1-claims_administrator_guideline": "",
+    })
+    response = admin_client.post(change_url(case), data)
+    assert response.status_code == 200  # position 0 is taken: a form error, not a crash
+    assert case.items.count() == 1
+    data["items-1-position"] = "1"
+    assert admin_client.post(change_url(case), data).status_code == 302
+    assert list(case.items.values_list("description", flat=True)) == [
+        "Eight (8) physical therapy visits", "Lumbar MRI without contrast",
+    ]
+
+
+def test_change_page_suggests_eligible_reviewers(admin_client):
+    from tests.factories import ReviewerFactory
+
+    case = open_case()
+    fit = ReviewerFactory(user__last_name="Okafor")
+    ReviewerFactory(user__last_name="Conflicted", affiliations=[case.employer.name])
+    body = admin_client.get(change_url(case)).content.decode()
+    assert f"{fit} (Physical Medicine &amp; Rehabilitation, 0 open)" in body
+    assert "Conflicted" not in body
