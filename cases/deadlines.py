@@ -63,29 +63,44 @@ def add_business_days(start: date, days: int) -> date:
     return current
 
 
-def records_due(*, assigned_on: date | None, expedited: bool, electronic_notice: bool) -> date | None:
+def _expedited_start(clock_start: date, expedited_since: date | None) -> date:
+    """A case converted to expedited (9792.10.4(c)) runs its short clock from
+    the conversion when that came after the usual start."""
+    return max(clock_start, expedited_since) if expedited_since else clock_start
+
+
+def records_due(
+    *, assigned_on: date | None, expedited: bool, electronic_notice: bool, expedited_since: date | None = None
+) -> date | None:
     """Claims administrator's records are due 15 days after the notice of
     assignment is mailed, 12 days if it was sent electronically, 24 hours for
     expedited review (8 CCR 9792.10.5)."""
     if assigned_on is None:
         return None
+    days = settings.IMR_RECORDS_DUE_DAYS_ELECTRONIC if electronic_notice else settings.IMR_RECORDS_DUE_DAYS_MAIL
+    standard = assigned_on + timedelta(days=days)
     if expedited:
         # Dates, not times, are tracked: 24 hours means the next calendar day.
-        return assigned_on + timedelta(days=max(1, -(-settings.IMR_RECORDS_DUE_HOURS_EXPEDITED // 24)))
-    days = settings.IMR_RECORDS_DUE_DAYS_ELECTRONIC if electronic_notice else settings.IMR_RECORDS_DUE_DAYS_MAIL
-    return assigned_on + timedelta(days=days)
+        # A conversion never gives more time than the standard clock had left.
+        hours_as_days = max(1, -(-settings.IMR_RECORDS_DUE_HOURS_EXPEDITED // 24))
+        return min(standard, _expedited_start(assigned_on, expedited_since) + timedelta(days=hours_as_days))
+    return standard
 
 
-def decision_due(*, records_complete_on: date | None, expedited: bool, formulary: bool) -> date | None:
+def decision_due(
+    *, records_complete_on: date | None, expedited: bool, formulary: bool, expedited_since: date | None = None
+) -> date | None:
     """Decision within 30 days of complete records; 3 days expedited; 5
     working days for a formulary medication dispute (LC 4610.6(d))."""
     if records_complete_on is None:
         return None
     if formulary:
         return add_business_days(records_complete_on, settings.IMR_DECISION_DUE_BUSINESS_DAYS_FORMULARY)
+    standard = records_complete_on + timedelta(days=settings.IMR_DECISION_DUE_DAYS_STANDARD)
     if expedited:
-        return records_complete_on + timedelta(days=settings.IMR_DECISION_DUE_DAYS_EXPEDITED)
-    return records_complete_on + timedelta(days=settings.IMR_DECISION_DUE_DAYS_STANDARD)
+        start = _expedited_start(records_complete_on, expedited_since)
+        return min(standard, start + timedelta(days=settings.IMR_DECISION_DUE_DAYS_EXPEDITED))
+    return standard
 
 
 def application_deadline(ur_decision_date: date) -> date:

@@ -289,10 +289,12 @@ def _apply_deadlines(case: Case) -> None:
     """Recompute the stored due dates from the case's dates (one rule, one place)."""
     expedited = case.review_type == ReviewType.EXPEDITED
     case.records_due_on = deadlines.records_due(
-        assigned_on=case.assigned_on, expedited=expedited, electronic_notice=case.notice_method == Case.NoticeMethod.ELECTRONIC
+        assigned_on=case.assigned_on, expedited=expedited, electronic_notice=case.notice_method == Case.NoticeMethod.ELECTRONIC,
+        expedited_since=case.expedited_since,
     )
     case.decision_due_on = deadlines.decision_due(
-        records_complete_on=case.records_complete_on, expedited=expedited, formulary=case.is_formulary_dispute
+        records_complete_on=case.records_complete_on, expedited=expedited, formulary=case.is_formulary_dispute,
+        expedited_since=case.expedited_since,
     )
     if case.status in (S.AWAITING_RECORDS,):
         case.due_on = case.records_due_on

@@ -55,6 +55,28 @@ def test_application_deadline():
     assert deadlines.application_deadline(date(2025, 1, 31)) == date(2025, 3, 2)
 
 
+@pytest.mark.parametrize(
+    "assigned_on, since, expected",
+    [
+        (date(2025, 3, 3), date(2025, 3, 10), date(2025, 3, 11)),  # converted on day 7: 24 hours from the conversion
+        (date(2025, 3, 3), date(2025, 3, 3), date(2025, 3, 4)),  # expedited from the start
+        (date(2025, 3, 3), date(2025, 3, 15), date(2025, 3, 15)),  # never later than the standard deadline
+    ],
+)
+def test_records_due_after_conversion(assigned_on, since, expected):
+    assert deadlines.records_due(assigned_on=assigned_on, expedited=True, electronic_notice=True, expedited_since=since) == expected
+
+
+def test_decision_due_after_conversion():
+    # Records complete Mar 3, converted Mar 20: three days from the conversion.
+    assert deadlines.decision_due(
+        records_complete_on=date(2025, 3, 3), expedited=True, formulary=False, expedited_since=date(2025, 3, 20)
+    ) == date(2025, 3, 23)
+    assert deadlines.decision_due(
+        records_complete_on=date(2025, 3, 3), expedited=True, formulary=False, expedited_since=date(2025, 4, 1)
+    ) == date(2025, 4, 2)  # capped at the standard 30 days
+
+
 @pytest.mark.django_db
 def test_converting_to_expedited_recomputes_deadlines():
     case = CaseFactory(received_on=date(2025, 3, 1), ur_decision_date=date(2025, 2, 20))
@@ -64,8 +86,8 @@ def test_converting_to_expedited_recomputes_deadlines():
     assert case.due_on == date(2025, 3, 18)
     case = case_convert_to_expedited(case=case, on=date(2025, 3, 4))
     assert case.review_type == "expedited"
-    assert case.records_due_on == date(2025, 3, 4)
-    assert case.due_on == date(2025, 3, 4)
+    assert case.records_due_on == date(2025, 3, 5)  # 24 hours from the conversion
+    assert case.due_on == date(2025, 3, 5)
     case = case_mark_records_complete(case=case, on=date(2025, 3, 5))
     assert case.decision_due_on == date(2025, 3, 8)
     case.refresh_from_db()
