@@ -107,11 +107,17 @@ def screening_checklist(case: Case) -> list[dict]:
         timely = (True, f"received {days} days after the UR decision; override: {case.untimely_override_reason}")
     else:
         timely = (False, f"received {days} days after the UR decision (more than {window})")
+    # The clerk's answers count once screening is recorded; before that they are open questions.
+    screened = case.eligibility_decided_at is not None
+
+    def answer(value: bool):
+        return value if screened else None
+
     return [
-        {"code": "no_signature", "label": "Signed by the employee or representative", "ok": case.signature_present, "detail": ""},
-        {"code": "no_ur_decision", "label": "UR decision attached", "ok": case.ur_decision_attached, "detail": ""},
+        {"code": "no_signature", "label": "Signed by the employee or representative", "ok": answer(case.signature_present), "detail": ""},
+        {"code": "no_ur_decision", "label": "UR decision attached", "ok": answer(case.ur_decision_attached), "detail": ""},
         {"code": "untimely", "label": f"Filed within {window} days of the UR decision", "ok": timely[0], "detail": timely[1]},
-        {"code": "cnc", "label": "Not a conditional non-certification", "ok": not case.information_not_received, "detail": ""},
+        {"code": "cnc", "label": "Not a conditional non-certification", "ok": answer(not case.information_not_received), "detail": ""},
         {
             "code": "duplicate",
             "label": "Not a duplicate of another application",
@@ -119,7 +125,7 @@ def screening_checklist(case: Case) -> list[dict]:
             "detail": "",
             "cases": duplicates,
         },
-        {"code": "liability", "label": "Liability not disputed", "ok": not case.liability_disputed, "detail": ""},
+        {"code": "liability", "label": "Liability not disputed", "ok": answer(not case.liability_disputed), "detail": ""},
     ]
 
 

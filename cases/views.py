@@ -137,12 +137,9 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
     today = timezone.localdate()
     open_assignment = case.open_assignments[0] if case.open_assignments else None
     assignable = case.status in reviewer_services.ASSIGNABLE_STATUSES and open_assignment is None
-    letters = []
     letter_template = _letter_status_template()
-    if letter_template:
-        letters = list(
-            Letter.objects.filter(determination__case=case).select_related("determination").order_by("-created_at")
-        )
+    # The letters panel (it reads the letters itself) appears once there are any.
+    has_letters = bool(letter_template) and Letter.objects.filter(determination__case=case).exists()
     context = {
         "nav": "cases",
         "case": case,
@@ -167,7 +164,7 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if assignable else [],
         "assign_form": forms.get("assign_form"),
         "letter_template": letter_template,
-        "letters": letters,
+        "has_letters": has_letters,
         # Refusals not tied to a field, shown at the top even when the form
         # that caused them is no longer offered (e.g. already expedited).
         "action_errors": [e for form in forms.values() if hasattr(form, "non_field_errors") for e in form.non_field_errors()],

@@ -299,6 +299,7 @@ def test_case_page_shows_parties_items_checklist_and_countdowns(intake):
     assert "Eight (8) physical therapy visits" in html
     assert "received 37 days after the UR decision (more than 30)" in html
     assert "Record screening result" in html
+    assert html.count("To confirm:") == 4 and "Fails:</span>\n            Filed within 30 days" in html
     services.case_mark_eligible(case=case, assigned_on=today - timedelta(days=13))  # electronic: due yesterday
     html = intake.get(case.get_absolute_url()).content.decode()
     assert "1 day overdue" in html
@@ -468,3 +469,15 @@ def test_assign_garbage_is_refused(intake):
     assert intake.post(reverse("cases:assign", args=[case.number]), {"reviewer": "abc"}).status_code == 400
     assert intake.post(reverse("cases:assign", args=[case.number]), {"reviewer": "999999"}).status_code == 400
     assert not Assignment.objects.exists()
+
+
+def test_case_page_includes_the_letter_panel_once_there_are_letters(intake, reviewer_user):
+    from determinations.models import Determination, Letter
+
+    case = eligible_case()
+    html = intake.get(case.get_absolute_url()).content.decode()
+    assert "Final Determination Letters" not in html
+    determination = Determination.objects.create(case=case, reviewer=reviewer_user.reviewer)
+    Letter.objects.create(determination=determination)
+    html = intake.get(case.get_absolute_url()).content.decode()
+    assert "Final Determination Letters" in html and "Queued" in html
