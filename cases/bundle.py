@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from determinations import services as determination_services
 from determinations.models import EvidenceLevel, Guideline
@@ -78,6 +79,13 @@ def text(max_length: int | None = None, blank: bool = False) -> Parser:
         return value
 
     return parse
+
+
+def email(value, path, problems):
+    value = text(254)(value, path, problems)
+    if value is not _INVALID and (value.count("@") != 1 or " " in value or value.startswith("@") or value.endswith("@")):
+        return problems.add(path, "not a valid email address")
+    return value
 
 
 def iso_date(value, path, problems):
@@ -217,7 +225,7 @@ CASE = obj(
         "reviewer": F(
             obj(
                 {
-                    "email": F(text(254)),
+                    "email": F(email),
                     "first_name": F(text(150)),
                     "last_name": F(text(150)),
                     "board_certifications": F(list_of(text(120), min_items=1)),
@@ -272,6 +280,14 @@ def _check_case(case: dict, path: str, problems: _Problems) -> None:
     """Rules between fields that the structure alone cannot say."""
     assigned_on = case.get("assigned_on")
     records_complete_on = case.get("records_complete_on")
+    today = timezone.localdate()
+    for name, value in (
+        ("assigned_on", assigned_on),
+        ("records_complete_on", records_complete_on),
+        ("determination.decided_on", (case.get("determination") or {}).get("decided_on")),
+    ):
+        if value and value > today:
+            problems.add(f"{path}.{name}", "cannot be in the future")
     if assigned_on and assigned_on < case["received_on"]:
         problems.add(f"{path}.assigned_on", "cannot be before the application was received")
     if records_complete_on and not assigned_on:

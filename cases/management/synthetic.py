@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from cases import services as case_services
@@ -451,6 +451,7 @@ def generate_cases(
     while done < count:
         size = min(batch_size, count - done)
         generator.write([generator.plan() for _ in range(size)])
+        reset_queries()  # with DEBUG on, Django would keep every statement in memory
         done += size
         if progress:
             progress(done, count)

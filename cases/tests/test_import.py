@@ -195,6 +195,18 @@ def test_untimely_application_is_imported_with_the_override_noted(tmp_path):
     assert Case.objects.get().untimely_override_reason == "Imported: filed as received"
 
 
+def test_future_dates_and_bad_email_are_refused(tmp_path):
+    future, bad_email = seed_case(), seed_case()
+    future["determination"]["decided_on"] = "2999-01-01"
+    bad_email["case_number"] = "CM13-0001235"
+    bad_email["reviewer"]["email"] = "not an email"
+    lines = refused(tmp_path, future, bad_email)
+    assert lines == [
+        "cases[0].determination.decided_on: cannot be in the future",
+        "cases[1].reviewer.email: not a valid email address",
+    ]
+
+
 def test_dates_must_be_in_order(tmp_path):
     case = seed_case()
     case["date_of_injury"] = "2013-06-01"  # after the UR decision
