@@ -11,23 +11,6 @@ import holidays
 from django.conf import settings
 
 
-# The days California state offices close (CalHR's state holiday calendar).
-# The `holidays` package's CA list also carries days of observance that are
-# not office closures (Susan B. Anthony Day, Juneteenth, Diwali), so keep only
-# these names.
-STATE_HOLIDAY_NAMES = frozenset({
-    "New Year's Day",
-    "Martin Luther King Jr. Day",
-    "Presidents' Day",
-    "Cesar Chavez Day",
-    "Memorial Day",
-    "Independence Day",
-    "Labor Day",
-    "Veterans Day",
-    "Thanksgiving Day",
-    "Day After Thanksgiving",
-    "Christmas Day",
-})
 _OBSERVED = " (observed)"
 
 
@@ -38,7 +21,7 @@ def california_state_holidays(year: int) -> frozenset[date]:
         for name in names.split("; "):
             observed = name.endswith(_OBSERVED)
             base = name.removesuffix(_OBSERVED)
-            if base not in STATE_HOLIDAY_NAMES:
+            if base not in settings.IMR_STATE_HOLIDAY_NAMES:
                 continue
             # A Sunday holiday is observed on Monday; a Saturday one is not
             # moved to Friday for state offices (employees get holiday credit).

@@ -203,6 +203,14 @@ IMR_DECISION_DUE_DAYS_STANDARD = 30
 IMR_DECISION_DUE_DAYS_EXPEDITED = 3  # (unconfirmed for the DWC statute)
 IMR_DECISION_DUE_BUSINESS_DAYS_FORMULARY = 5
 IMR_OUTCOME_MIXED_LABEL = "Overturned in part"
+# Business days skip the days California state offices close (CalHR's state
+# holiday calendar), picked by name from the `holidays` package's California
+# list, which also carries observances that are not closures. (unconfirmed:
+# check CalHR's current list, e.g. for Juneteenth, before relying on it.)
+IMR_STATE_HOLIDAY_NAMES = frozenset({
+    "New Year's Day", "Martin Luther King Jr. Day", "Presidents' Day", "Cesar Chavez Day", "Memorial Day",
+    "Independence Day", "Labor Day", "Veterans Day", "Thanksgiving Day", "Day After Thanksgiving", "Christmas Day",
+})
 
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
