@@ -237,8 +237,8 @@ class Generator:
             received_on = today - self._days(10, 760)
         elif status == S.RECEIVED:
             received_on = today - self._days(0, 1 if expedited else 6)
-        else:
-            received_on = today - self._days(4, 40)
+        else:  # open past eligibility; an expedited one moves within days
+            received_on = today - (self._days(1, 4) if expedited else self._days(4, 40))
         if status == S.INELIGIBLE:
             reason = rng.choices(list(INELIGIBLE_REASONS), list(INELIGIBLE_REASONS.values()))[0]
         late = reason == Case.IneligibleReason.UNTIMELY
