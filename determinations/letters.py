@@ -327,9 +327,10 @@ class SweepResult:
 def letters_sweep(*, limit: int = 500) -> SweepResult:
     """Re-publish letters a lost message left behind; fail those out of attempts.
 
-    Runs every few minutes (CELERY_BEAT_SCHEDULE, or `manage.py sweep_letters`):
-    queued longer than LETTER_QUEUED_STALE_SECONDS, or rendering with an
-    expired lease. Publishing twice is harmless: the claim lets one run.
+    Runs every few minutes (CELERY_BEAT_SCHEDULE, or `manage.py sweep_letters`)
+    over letters not published for LETTER_QUEUED_STALE_SECONDS that are still
+    queued, or rendering with an expired lease. Publishing twice is harmless:
+    the claim lets one run.
     """
     from .tasks import render_letter
 
