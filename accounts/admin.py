@@ -46,3 +46,6 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["recipient"]
     readonly_fields = ["created_at"]
+
+
+from . import audit_admin  # noqa: E402,F401  the read-only audit page registers itself

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -47,3 +48,84 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk update and delete are refused like single ones: the trail is append-only."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """One read or change of health information, or a security event (HIPAA 164.312(b)).
+
+    Written only through `accounts.audit.record`. Append-only: `save` refuses
+    to change a stored row, `delete` refuses, the admin is read-only and on
+    PostgreSQL a trigger refuses UPDATE and DELETE. `detail` holds ids and
+    status values only, never health information.
+    """
+
+    class Action(models.TextChoices):
+        CASE_LIST = "case.list", "Case list or queue viewed"
+        CASE_VIEW = "case.view", "Case viewed"
+        CASE_CREATE = "case.create", "Case registered"
+        CASE_SCREEN = "case.screen", "Case screened"
+        CASE_STATUS = "case.status", "Case status changed"
+        CASE_UPDATE = "case.update", "Case dates changed"
+        DOCUMENT_UPLOAD = "document.upload", "Document uploaded"
+        DOCUMENT_DOWNLOAD = "document.download", "Document downloaded"
+        ASSIGNMENT_CREATE = "assignment.create", "Case offered to a reviewer"
+        ASSIGNMENT_ACCEPT = "assignment.accept", "Assignment accepted"
+        ASSIGNMENT_DECLINE = "assignment.decline", "Assignment declined"
+        DETERMINATION_VIEW = "determination.view", "Determination viewed"
+        DETERMINATION_SAVE = "determination.save", "Determination draft saved"
+        DETERMINATION_FINALIZE = "determination.finalize", "Determination finalized"
+        LETTER_PREVIEW = "letter.preview", "Letter previewed"
+        LETTER_REQUEST = "letter.request", "Letter issued (rendering requested)"
+        LETTER_RENDER = "letter.render", "Letter rendered"
+        LETTER_DOWNLOAD = "letter.download", "Letter downloaded"
+        ADMIN_CHANGE = "admin.change", "Changed in admin"
+        AUTH_LOGIN = "auth.login", "Signed in"
+        AUTH_LOGOUT = "auth.logout", "Signed out"
+        AUTH_FAILURE = "auth.failure", "Sign-in failed"
+        AUTH_LOCKOUT = "auth.lockout", "Account locked out"
+        AUTH_MFA_FAILURE = "auth.mfa_failure", "Second factor failed"
+        AUTHZ_DENIED = "authz.denied", "Access denied"
+        INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
+        EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Users are deactivated, never deleted, so every row keeps its person.
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    action = models.CharField(max_length=40, choices=Action.choices)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events")
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["case", "-at"], name="audit_case_at_idx"),
+            models.Index(fields=["user", "-at"], name="audit_user_at_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} by {self.user_id or '-'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")

@@ -166,8 +166,16 @@ def _letters(n):
     return letters[:n]
 
 
+def _audit_events(n):
+    from accounts import audit
+
+    case = CaseFactory()
+    return [audit.record(audit.Action.CASE_VIEW, actor=UserFactory(), case=case, obj=case) for _ in range(n)]
+
+
 BUILDERS = {
     "accounts.User": _users,
+    "accounts.AuditEvent": _audit_events,
     "auth.Group": _groups,
     "accounts.Notification": _notifications,
     "cases.Party": _parties,

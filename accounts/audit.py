@@ -1,0 +1,222 @@
+"""The audit trail (HIPAA 164.312(b)): `record` is the one way to write it.
+
+Views call it for reads of health information (one row per request),
+services for changes, signal receivers for sign-ins and admin edits. The
+user, client address and request id come from the current request when the
+caller does not give them (`AuditMiddleware` keeps it), so a service needs
+no request parameter; a Celery task has no request and records no user.
+
+`detail` holds ids and status values only, never health information: free
+text never goes in, and strings are cut short as a backstop.
+"""
+
+import contextvars
+import ipaddress
+import logging
+import re
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
+
+from .models import AuditEvent
+
+logger = logging.getLogger(__name__)
+
+Action = AuditEvent.Action
+
+_current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_MAX_DETAIL_STRING = 64
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str | None:
+    """Who connected: REMOTE_ADDR, or behind N trusted proxies the address the
+    outermost one saw (the Nth X-Forwarded-For entry from the right; entries
+    further left are whatever the client chose to send)."""
+    hops = settings.AUDIT_TRUSTED_PROXY_COUNT
+    if hops:
+        forwarded = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(forwarded) >= hops:
+            address = _valid_ip(forwarded[-hops])
+            if address:
+                return address
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
+
+
+def request_id(request) -> str:
+    """The id the trusted proxy gave the request, or one of our own."""
+    existing = getattr(request, "request_id", None)
+    if existing:
+        return existing
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    if settings.AUDIT_TRUSTED_PROXY_COUNT and _REQUEST_ID.match(incoming):
+        value = incoming
+    else:
+        value = uuid.uuid4().hex
+    request.request_id = value
+    return value
+
+
+def _clean_detail(detail: dict | None) -> dict:
+    def clean(value):
+        if isinstance(value, str):
+            return value[:_MAX_DETAIL_STRING]
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value][:50]
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        return str(value)[:_MAX_DETAIL_STRING]
+
+    return {str(key)[:40]: clean(value) for key, value in (detail or {}).items()}
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    case=None,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    detail: dict | None = None,
+    request=None,
+) -> AuditEvent:
+    """Write one audit row. `case` is a Case or its id; `obj` the object read
+    or changed (its type and id are stored, not its content)."""
+    request = request if request is not None else _current_request.get()
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = obj.pk
+    case_id = getattr(case, "pk", case)
+    return AuditEvent.objects.create(
+        action=action,
+        user=actor if getattr(actor, "pk", None) else None,
+        case_id=case_id,
+        object_type=object_type,
+        object_id="" if object_id in (None, "") else str(object_id)[:64],
+        client_address=client_address(request) if request is not None else None,
+        request_id=request_id(request) if request is not None else "",
+        detail=_clean_detail(detail),
+    )
+
+
+def denied(*, case=None, obj=None, object_type: str = "", object_id="", reason: str) -> AuditEvent:
+    """An object the user may not see was asked for (the user got a 404 or 403)."""
+    return record(Action.AUTHZ_DENIED, case=case, obj=obj, object_type=object_type, object_id=object_id, detail={"reason": reason})
+
+
+class AuditMiddleware:
+    """Keeps the current request for `record`, tags the response with its
+    request id, and records role refusals (403) as `authz.denied`.
+
+    Goes after AuthenticationMiddleware, so `request.user` is known."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rid = request_id(request)
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        response["X-Request-ID"] = rid
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PermissionDenied):
+            record(Action.AUTHZ_DENIED, request=request, detail={"reason": "role"})
+        return None
+
+
+# --- reads for the audit pages -------------------------------------------------------
+
+ACCESS_ACTIONS = (
+    Action.CASE_VIEW,
+    Action.DOCUMENT_DOWNLOAD,
+    Action.DETERMINATION_VIEW,
+    Action.LETTER_PREVIEW,
+    Action.LETTER_DOWNLOAD,
+    Action.AUTHZ_DENIED,
+)
+
+
+def case_access_events(case, *, limit: int = 20):
+    """Who looked at this case lately (views, downloads, refused attempts), newest first."""
+    return list(
+        AuditEvent.objects.filter(case=case, action__in=ACCESS_ACTIONS).select_related("user").order_by("-at", "-id")[:limit]
+    )
+
+
+# --- sign-in events -----------------------------------------------------------------------
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def _on_login(sender, request, user, **kwargs):
+    record(Action.AUTH_LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def _on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        record(Action.AUTH_LOGOUT, actor=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def _on_login_failed(sender, credentials, request=None, **kwargs):
+    """The account is named when it exists; the typed username is not stored
+    (people type passwords into the username box)."""
+    from .models import User
+
+    username = (credentials or {}).get("username") or ""
+    user = User.objects.filter(username=username).first() if username else None
+    record(Action.AUTH_FAILURE, actor=user, request=request, detail={"reason": "bad_credentials"})
+
+
+# --- admin edits ------------------------------------------------------------------------
+
+def _on_admin_log_entry(sender, instance, created, **kwargs):
+    """Django admin logs each add, change and delete it makes; mirror it here."""
+    if not created:
+        return
+    from django.contrib.admin.models import ADDITION, CHANGE, DELETION
+
+    model = instance.content_type.model_class() if instance.content_type_id else None
+    label = model._meta.label_lower if model else ""
+    case_id = None
+    if instance.action_flag == DELETION:
+        pass  # the row points at nothing that is about to disappear
+    elif label == "cases.case":
+        case_id = int(instance.object_id)
+    elif model is not None and any(f.name == "case" for f in model._meta.get_fields()):
+        case_id = model._default_manager.filter(pk=instance.object_id).values_list("case_id", flat=True).first()
+    flag = {ADDITION: "add", CHANGE: "change", DELETION: "delete"}.get(instance.action_flag, "other")
+    record(
+        Action.ADMIN_CHANGE,
+        actor=instance.user if instance.user_id else None,
+        case=case_id,
+        object_type=label,
+        object_id=instance.object_id,
+        detail={"flag": flag},
+    )
+
+
+def connect_admin_log():
+    from django.contrib.admin.models import LogEntry
+    from django.db.models.signals import post_save
+
+    post_save.connect(_on_admin_log_entry, sender=LogEntry, dispatch_uid="audit_admin_log")
