@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     name = 'accounts'
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the sign-in receivers)
+        from . import audit, signals  # noqa: F401  (connects the sign-in receivers)
+
+        audit.connect_admin_log()  # admin edits go to the audit trail too
