@@ -34,6 +34,15 @@ def case_for_user(user, number: str, base: QuerySet[Case] | None = None) -> Case
     """The case if this user may see it; 404 otherwise (no existence oracle)."""
     case = visible_cases(user, base).filter(number=number).first()
     if case is None:
+        from accounts import audit
+
+        # Someone else's case or no case at all: the user sees the same 404,
+        # the audit trail tells them apart.
+        existing = Case.objects.filter(number=number).values_list("pk", flat=True).first()
+        audit.denied(
+            case=existing, object_type="cases.case", object_id=existing or "",
+            reason="not_visible" if existing else "no_such_case",
+        )
         raise Http404("No such case")
     return case
 

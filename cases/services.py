@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import audit
 from imrsite.errors import ServiceError
 
 from . import deadlines
@@ -280,6 +281,10 @@ def case_register(
             for position, item in enumerate(items)
         ]
     )
+    audit.record(
+        audit.Action.CASE_CREATE, actor=created_by, case=case, obj=case,
+        detail={"status": case.status, "review_type": case.review_type, "items": len(items)},
+    )
     return case
 
 
@@ -310,17 +315,21 @@ def case_compute_deadlines(*, case: Case) -> Case:
     return case
 
 
-def case_transition(*, case: Case, to: str, save: bool = True) -> Case:
+def case_transition(*, case: Case, to: str, save: bool = True, actor=None) -> Case:
+    """Move the case to status `to`; audited (`actor` defaults to the request's user)."""
     if to not in TRANSITIONS.get(case.status, set()):
         raise ServiceError(
             f"a case that is {case.get_status_display().lower()} cannot become {S(to).label.lower()}",
             field="status",
             code="illegal_transition",
         )
+    previous = case.status
     case.status = to
     _apply_deadlines(case)
     if save:
         case.save()
+    if case.pk:  # bulk generators move unsaved cases; they are not yet on record
+        audit.record(audit.Action.CASE_STATUS, actor=actor, case=case, obj=case, detail={"from": previous, "to": to})
     return case
 
 
@@ -365,6 +374,7 @@ def case_mark_records_complete(*, case: Case, on: date) -> Case:
         return case_transition(case=case, to=S.RECORDS_COMPLETE)
     _apply_deadlines(case)
     case.save()
+    audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["records_complete_on"]})
     return case
 
 
@@ -380,13 +390,16 @@ def case_convert_to_expedited(*, case: Case, on: date) -> Case:
     case.expedited_since = on
     _apply_deadlines(case)
     case.save()
+    audit.record(
+        audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["review_type", "expedited_since"], "review_type": case.review_type}
+    )
     return case
 
 
-def case_mark_decided(*, case: Case, on: date) -> Case:
+def case_mark_decided(*, case: Case, on: date, actor=None) -> Case:
     """Called by the determination service inside its transaction."""
     case.decided_on = on
-    return case_transition(case=case, to=S.DECIDED)
+    return case_transition(case=case, to=S.DECIDED, actor=actor)
 
 
 def case_refresh_deadlines(*, case: Case) -> Case:
@@ -499,6 +512,7 @@ def case_screen(
             note = f"Duplicate of {duplicates[0].number}."
         case = case_mark_ineligible(case=case, reason=reason, note=note)
     case.refresh_from_db()
+    audit.record(audit.Action.CASE_SCREEN, case=case, obj=case, detail={"outcome": reason or "eligible", "status": case.status})
     return ScreeningOutcome(case=case, reason=reason)
 
 
@@ -616,6 +630,10 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
                 doc.file.save(original or "document.pdf", f, save=False)
                 written.append(doc.file.name)
                 doc.save()
+                audit.record(
+                    audit.Action.DOCUMENT_UPLOAD, actor=user, case=case, obj=doc,
+                    detail={"kind": doc.kind, "pages": pages, "size": doc.size},
+                )
                 documents.append(doc)
     except Exception:
         for name in written:

@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import audit
 from imrsite.access import staff_required
+from imrsite.downloads import protect_file_response
 from imrsite.errors import ServiceError
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
@@ -58,6 +60,8 @@ def case_list(request):
     }
     qs = selectors.case_search(user=request.user, **filters)
     page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    # The list shows employees' names: a read of health information.
+    audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()
     query.pop("page", None)
     return render(
@@ -175,7 +179,9 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
 @require_GET
 @staff_required
 def case_detail(request, number):
-    return _render_case(request, selectors.case_page(request.user, number))
+    case = selectors.case_page(request.user, number)
+    audit.record(audit.Action.CASE_VIEW, case=case, obj=case, detail={"page": "intake"})
+    return _render_case(request, case)
 
 
 @require_POST
@@ -238,6 +244,7 @@ def document_download(request, number, pk):
     case = selectors.case_for_user(request.user, number)
     document = case.documents.filter(pk=pk).exclude(file="").first()
     if document is None:
+        audit.denied(case=case, object_type="cases.casedocument", object_id=pk, reason="no_such_document")
         raise Http404("No such document")
     try:
         handle = document.file.open("rb")
@@ -249,12 +256,14 @@ def document_download(request, number, pk):
     if document.sha256 and digest.hexdigest() != document.sha256:
         handle.close()
         logger.error("integrity.mismatch document=%s case=%s", document.pk, case.number)
+        audit.record(audit.Action.INTEGRITY_MISMATCH, case=case, obj=document, detail={"stored_sha256": document.sha256})
         raise Http404("The stored file failed its integrity check")
     handle.seek(0)
+    audit.record(audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document, detail={"kind": document.kind})
     filename = document.original_filename or f"{document.title}.pdf"
-    response = FileResponse(handle, content_type="application/pdf", filename=filename)
-    response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline")
-    return response
+    response = FileResponse(handle, content_type="application/pdf")
+    # Inline: the reviewer's case file opens documents in the browser's viewer.
+    return protect_file_response(response, filename=filename, inline=True)
 
 
 @require_POST

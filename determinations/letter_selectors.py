@@ -28,6 +28,9 @@ def letter_for_user(user, *, number: str, pk: int) -> Letter:
     case = case_for_user(user, number)
     letter = Letter.objects.filter(pk=pk, determination__case=case).select_related("determination__case").first()
     if letter is None:
+        from accounts import audit
+
+        audit.denied(case=case, object_type="determinations.letter", object_id=pk, reason="no_such_letter")
         raise Http404("No such letter")
     return letter
 

@@ -5,7 +5,9 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts import audit
 from cases.selectors import case_for_user
+from imrsite.downloads import protect_file_response
 
 from .letter_selectors import letter_for_user, letters_for_case
 from .letters import LetterIntegrityError, letter_read_verified
@@ -64,6 +66,10 @@ def letter_download(request, number, pk):
     try:
         data = letter_read_verified(letter=letter)
     except LetterIntegrityError as exc:
+        if exc.code == "letter_tampered":
+            audit.record(
+                audit.Action.INTEGRITY_MISMATCH, case=letter.determination.case, obj=letter, detail={"stored_sha256": letter.sha256}
+            )
         response = HttpResponse(
             f"This letter cannot be served: {exc.message}. Re-render it from the admin.",
             status=409,
@@ -72,8 +78,8 @@ def letter_download(request, number, pk):
         return _private(response)
     case = letter.determination.case
     filename = f"{case.number}-{letter.variant}-v{letter.version}.pdf"
+    audit.record(audit.Action.LETTER_DOWNLOAD, case=case, obj=letter, detail={"variant": letter.variant, "version": letter.version})
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Content-Length"] = str(len(data))
-    return _private(response)
+    return protect_file_response(response, filename=filename)
 

@@ -10,6 +10,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from cases import services as case_services
 from cases.models import Case, CaseDocument
 from imrsite.errors import ConcurrentUpdateError, ServiceError
@@ -73,7 +74,12 @@ def _apply_decisions(determination: Determination, decisions: list[DecisionData]
 
 @transaction.atomic
 def determination_save_draft(
-    *, determination: Determination, clinical_case_summary: str, decisions: list[DecisionData], revision: int | None = None
+    *,
+    determination: Determination,
+    clinical_case_summary: str,
+    decisions: list[DecisionData],
+    revision: int | None = None,
+    actor=None,
 ) -> Determination:
     """Save the draft. `revision` is the one the editor read: if someone saved
     since (another tab), the save is refused rather than overwriting."""
@@ -88,6 +94,10 @@ def determination_save_draft(
     determination.revision += 1
     determination.save(update_fields=["clinical_case_summary", "revision", "updated_at"])
     _apply_decisions(determination, decisions)
+    audit.record(
+        audit.Action.DETERMINATION_SAVE, actor=actor, case=determination.case_id, obj=determination,
+        detail={"revision": determination.revision, "status": determination.status},
+    )
     return determination
 
 
@@ -158,7 +168,11 @@ def determination_finalize(
     determination.revision += 1
     determination.save()
     case = case_services.case_lock(determination.case)
-    case_services.case_mark_decided(case=case, on=determination.decided_on)
+    case_services.case_mark_decided(case=case, on=determination.decided_on, actor=user)
+    audit.record(
+        audit.Action.DETERMINATION_FINALIZE, actor=user, case=case, obj=determination,
+        detail={"revision": determination.revision, "version": determination.version},
+    )
     Assignment.objects.filter(case=case, reviewer=determination.reviewer, status=Assignment.Status.ACCEPTED).update(
         status=Assignment.Status.COMPLETED
     )

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import audit
 from accounts.roles import user_roles
 from cases.selectors import case_for_user
 from imrsite.errors import ServiceError
@@ -71,6 +72,7 @@ def _accepted(request, number):
 def dashboard(request):
     reviewer = _reviewer(request)
     queue = selectors.reviewer_queue(reviewer=reviewer)
+    audit.record(audit.Action.CASE_LIST, detail={"page": "review"})
     return render(request, "review/dashboard.html", {"queue": queue, "today": timezone.localdate(), "nav": "review"})
 
 
@@ -79,6 +81,7 @@ def dashboard(request):
 @never_cache
 def case_file(request, number):
     reviewer, case, assignment = _case_and_assignment(request, number)
+    audit.record(audit.Action.CASE_VIEW, case=case, obj=case, detail={"page": "review"})
     return _case_file_page(request, case, assignment)
 
 
@@ -186,6 +189,7 @@ def determination(request, number):
             return redirect("review:determination", number=case.number)
         form = DeterminationForm(initial={"clinical_case_summary": det.clinical_case_summary, "revision": det.revision})
         item_forms, catalog = _decision_forms(det, rows)
+        audit.record(audit.Action.DETERMINATION_VIEW, case=case, obj=det, detail={"page": "edit"})
         return _determination_page(request, case, assignment, det, rows, form, item_forms, catalog)
 
     form = DeterminationForm(request.POST)
@@ -244,6 +248,7 @@ def preview(request, number):
     reviewer, case, assignment, det = _accepted(request, number)
     if det is None:
         return redirect("review:case", number=case.number)
+    audit.record(audit.Action.LETTER_PREVIEW, case=case, obj=det, detail={"page": "preview"})
     return render(
         request,
         "review/preview.html",
@@ -260,6 +265,7 @@ def preview_letter(request, number):
     reviewer, case, assignment, det = _accepted(request, number)
     if det is None:
         raise Http404("No determination")
+    audit.record(audit.Action.LETTER_PREVIEW, case=case, obj=det, detail={"page": "letter"})
     html = rendering.letter_html(
         determination=rendering.load_determination(det.pk),
         variant=Letter.Variant.PARTIES,
@@ -298,6 +304,8 @@ def finalize(request, number):
             )
             return redirect("review:case", number=case.number)
     rows = selectors.determination_decisions(det)
+    if request.method == "GET":
+        audit.record(audit.Action.DETERMINATION_VIEW, case=case, obj=det, detail={"page": "finalize"})
     return render(
         request,
         "review/finalize.html",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Role
 from cases import services as case_services
 from cases.models import Case
+from accounts import audit
 from imrsite.errors import ServiceError
 
 from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty
@@ -128,7 +129,11 @@ def reviewer_assign(
                 attestation_text=ATTESTATION_TEXT if accepted else "",
                 responded_at=timezone.now() if accepted else None,
             )
-            case_services.case_transition(case=case, to=Case.Status.IN_REVIEW)
+            case_services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=assigned_by)
+            audit.record(
+                audit.Action.ASSIGNMENT_CREATE, actor=assigned_by, case=case, obj=assignment,
+                detail={"reviewer_id": reviewer.pk, "status": assignment.status},
+            )
             return assignment
     except IntegrityError as exc:
         raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
@@ -173,6 +178,10 @@ def assignment_accept(*, assignment: Assignment, user, attested: bool) -> Assign
     assignment.attestation_text = ATTESTATION_TEXT
     assignment.responded_at = timezone.now()
     assignment.save(update_fields=["status", "conflict_attested", "attestation_text", "responded_at"])
+    audit.record(
+        audit.Action.ASSIGNMENT_ACCEPT, actor=user, case=assignment.case_id, obj=assignment,
+        detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status},
+    )
     return assignment
 
 
@@ -196,7 +205,12 @@ def assignment_decline(*, assignment: Assignment, user, reason: str) -> Assignme
     assignment.responded_at = timezone.now()
     assignment.save(update_fields=["status", "decline_reason", "responded_at"])
     back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
-    case_services.case_transition(case=case, to=back_to)
+    case_services.case_transition(case=case, to=back_to, actor=user)
+    # The reason is free text (it may name people): it stays on the assignment, not in the trail.
+    audit.record(
+        audit.Action.ASSIGNMENT_DECLINE, actor=user, case=case, obj=assignment,
+        detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status},
+    )
     message = f"{case.number}: {assignment.reviewer} declined the case. Reason: {reason}"
     Notification.objects.create(
         role=Role.INTAKE,

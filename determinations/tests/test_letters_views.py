@@ -47,12 +47,14 @@ STATUS_URL = f"/letters/{NUMBER}/status/"
 def test_staff_and_the_case_reviewer_download_the_pdf(client, ready, intake_user, case_reviewer, who, django_assert_num_queries):
     login(client, intake_user if who == "intake" else case_reviewer)
     letter = ready[0]
-    # session, user, roles, (the reviewer row,) case, letter, and the session save (savepoint, update, release)
-    with django_assert_num_queries(8 if who == "intake" else 9):
+    # session, user, roles, (the reviewer row,) case, letter, the audit row, and the session save (savepoint, update, release)
+    with django_assert_num_queries(9 if who == "intake" else 10):
         response = client.get(download_url(letter))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'attachment; filename="{NUMBER}-parties-v1.pdf"'
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{NUMBER}-parties-v1.pdf"; filename*=UTF-8\'\'{NUMBER}-parties-v1.pdf'
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
     assert hashlib.sha256(response.content).hexdigest() == letter.sha256
