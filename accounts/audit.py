@@ -90,10 +90,16 @@ def record(
     object_id="",
     detail: dict | None = None,
     request=None,
+    system: bool = False,
 ) -> AuditEvent:
     """Write one audit row. `case` is a Case or its id; `obj` the object read
-    or changed (its type and id are stored, not its content)."""
-    request = request if request is not None else _current_request.get()
+    or changed (its type and id are stored, not its content). `system=True`:
+    work the system does by itself (rendering), never credited to whoever's
+    request happened to run it."""
+    if system:
+        request = None
+    elif request is None:
+        request = _current_request.get()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

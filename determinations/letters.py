@@ -41,6 +41,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from accounts import audit
 from imrsite.errors import ServiceError
 
 from . import rendering
@@ -86,13 +87,18 @@ def _publish_on_commit(letter_ids: list[int]) -> None:
 
 def _new_version(*, determination: Determination, variant: str, requested_by) -> Letter:
     latest = Letter.objects.filter(determination=determination, variant=variant).aggregate(v=Max("version"))["v"] or 0
-    return Letter.objects.create(
+    letter = Letter.objects.create(
         determination=determination,
         variant=variant,
         version=latest + 1,
         requested_by=requested_by,
         queued_at=timezone.now(),
     )
+    audit.record(
+        audit.Action.LETTER_REQUEST, actor=requested_by, case=determination.case_id, obj=letter,
+        detail={"variant": variant, "version": letter.version},
+    )
+    return letter
 
 
 def _lock_final_determination(determination: Determination) -> Determination:
@@ -238,6 +244,11 @@ def letter_render(*, letter_id: int) -> Letter | None:
                 # Inside the transaction: if the move fails, the row is not ready.
                 _move_into_place(storage, name, temp_path, pdf.data)
                 temp_path = None
+            if won:
+                audit.record(
+                    audit.Action.LETTER_RENDER, case=determination.case_id, obj=letter,
+                    detail={"status": S.READY, "attempt": attempt, "pages": pdf.page_count}, system=True,
+                )
         if not won:
             logger.warning("letter %s attempt %s lost its claim to a later attempt; output discarded", letter.pk, attempt)
     except TRANSIENT_ERRORS:
@@ -246,9 +257,15 @@ def letter_render(*, letter_id: int) -> Letter | None:
     except Exception as exc:  # a permanent failure: record it, do not retry
         logger.exception("letter %s failed to render", letter.pk)
         message = f"{type(exc).__name__}: {exc}"[:2000]
-        Letter.objects.filter(pk=letter.pk, status=S.RENDERING, attempts=attempt).update(
+        failed = Letter.objects.filter(pk=letter.pk, status=S.RENDERING, attempts=attempt).update(
             status=S.FAILED, error=message, lease_expires_at=None
         )
+        if failed:
+            # The error text stays on the letter: it may quote the letter's content.
+            audit.record(
+                audit.Action.LETTER_RENDER, case=letter.determination.case_id, obj=letter,
+                detail={"status": S.FAILED, "attempt": attempt, "error": type(exc).__name__}, system=True,
+            )
     finally:
         if temp_path:
             Path(temp_path).unlink(missing_ok=True)
