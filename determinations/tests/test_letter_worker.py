@@ -24,12 +24,11 @@ from determinations import services as determination_services
 from determinations.models import Letter
 from imrsite.celery import app
 
-from .letters_helpers import draft_case
+from .letters_helpers import draft_case, reload_reference_data
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL)"),
-    # serialized_rollback: the flush after a transactional test empties the data migrations' rows (roles, guidelines)
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = Path(settings.BASE_DIR)
@@ -86,6 +85,7 @@ def database_url() -> str:
 def worker_env(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a shared database (PostgreSQL)")
+    reload_reference_data()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "imrsite.settings",
