@@ -33,6 +33,26 @@ def _eager_celery():
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _client_login_gives_axes_a_request(monkeypatch):
+    """django-axes checks every authenticate() against its lockouts and needs
+    the request for the client address; Django's test Client.login() passes
+    none, so give it one from the test client's address."""
+    from django.http import HttpRequest
+    from django.test import Client
+
+    original = Client.login
+
+    def login(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return original(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login)
+
+
 @pytest.fixture
 def intake_user(db):
     return UserFactory(username="intake1", role=Role.INTAKE)

@@ -8,6 +8,7 @@ identification).
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from . import services
 from .models import Notification, User
 
 
@@ -15,7 +16,7 @@ from .models import Notification, User
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "roles", "is_staff", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_staff", "is_superuser"]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reset_two_factor", "unlock_sign_in"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -36,6 +37,19 @@ class UserAdmin(DjangoUserAdmin):
             self.message_user(request, "You cannot deactivate your own account.", messages.WARNING)
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
+    @admin.action(description="Reset two-factor authentication (lost phone: they set it up again)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            services.two_factor_reset(user=user)
+        self.message_user(
+            request, f"Reset two-factor authentication for {queryset.count()} user(s); they enroll again at their next sign-in.", messages.SUCCESS
+        )
+
+    @admin.action(description="Unlock sign-in (clear failed sign-in attempts)", permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        cleared = sum(services.login_unlock(user=user) for user in queryset)
+        self.message_user(request, f"Cleared {cleared} lockout record(s).", messages.SUCCESS)
+
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
@@ -47,5 +61,5 @@ class NotificationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["recipient"]
     readonly_fields = ["created_at"]
 
-
 from . import audit_admin  # noqa: E402,F401  the read-only audit page registers itself
+from . import security_admin  # noqa: E402,F401  sign-in lockouts; no two-factor device pages

@@ -1,11 +1,125 @@
-"""Writes about users: marking on-site notifications read."""
+"""Writes about users: marking on-site notifications read, two-factor
+devices and recovery codes, sign-in lockouts."""
 
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .selectors import notifications_unread
+from imrsite.errors import ServiceError
+
+from .selectors import notifications_unread, two_factor_enrolled
 
 
 def notifications_mark_read(*, user) -> int:
     """Mark everything the user sees as read. A role notification is shared:
     once one intake colleague has read it, it is handled for all of them."""
     return notifications_unread(user).update(read_at=timezone.now())
+
+
+# --- Two-factor authentication (django-otp) ------------------------------------
+
+RECOVERY_DEVICE_NAME = "Recovery codes"
+AUTHENTICATOR_DEVICE_NAME = "Authenticator app"
+
+
+def _normalized_token(token: str) -> str:
+    # People type recovery codes with the hyphen we show, or with spaces.
+    return "".join(str(token).split()).replace("-", "").lower()
+
+
+def two_factor_enrollment_device(*, user) -> TOTPDevice:
+    """The authenticator being set up: one unconfirmed device per user, kept
+    across page loads so the QR code they scanned stays valid."""
+    if two_factor_enrolled(user):
+        raise ServiceError("Two-factor authentication is already set up for this account.")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def two_factor_confirm(*, user, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the app with a code it shows now; returns the device and a
+    first set of recovery codes (shown once)."""
+    token = _normalized_token(token)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None or two_factor_enrolled(user):
+            raise ServiceError("Two-factor setup is not in progress; reload the page to start again.", field="token")
+        refusal = _throttled(device)
+        verified = refusal is None and device.verify_token(token)
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = recovery_codes_generate(user=user)
+    # Refused outside the transaction, so django-otp's failure count (throttling) is kept.
+    if not verified:
+        raise ServiceError(refusal or WRONG_CODE, field="token")
+    return device, codes
+
+
+def two_factor_check(*, user, token: str) -> Device:
+    """The user's device that accepts this token: a 6-digit code from the app,
+    or one of the recovery codes (used up by this check)."""
+    token = _normalized_token(token)
+    model = TOTPDevice if token.isdigit() else StaticDevice
+    matched, refusal = None, None
+    with transaction.atomic():
+        for device in model.objects.select_for_update().filter(user=user, confirmed=True):
+            refusal = _throttled(device)
+            if refusal is None and device.verify_token(token):
+                matched = device
+                break
+    if matched is None:
+        raise ServiceError(refusal or WRONG_CODE, field="token")
+    return matched
+
+
+WRONG_CODE = "That code is not right. Enter the current code from your authenticator app, or a recovery code."
+
+
+def _throttled(device) -> str | None:
+    """django-otp's wait after wrong codes (doubling with each one), as a message."""
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (details or {}).get("locked_until")
+    wait = max(1, int((locked_until - timezone.now()).total_seconds())) if locked_until else 1
+    return f"Too many wrong codes. Wait {wait} second{'s' if wait != 1 else ''}, then try again."
+
+
+def recovery_codes_generate(*, user) -> list[str]:
+    """Replace the user's recovery codes with a fresh set of single-use codes."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ServiceError("Set up an authenticator app before generating recovery codes.")
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
+        device.token_set.all().delete()
+        codes = []
+        while len(codes) < settings.IMR_RECOVERY_CODE_COUNT:
+            code = StaticToken.random_token()
+            if code not in codes:
+                codes.append(code)
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def two_factor_reset(*, user) -> int:
+    """Remove the user's authenticator and recovery codes (a lost phone): they
+    enroll again at their next sign-in, and any session verified with the old
+    device stops being verified. Returns the number of devices removed."""
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        static, _ = StaticDevice.objects.filter(user=user).delete()
+    return removed + (1 if static else 0)
+
+
+def login_unlock(*, user) -> int:
+    """Clear the failed sign-ins that locked the user out (django-axes), from
+    every address. Returns the number of lockout records removed."""
+    from axes.utils import reset
+
+    return reset(username=user.username)

@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "accounts",
     "cases",
     "reviewers",
@@ -60,8 +65,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.audit.AuditMiddleware",  # request id and client address for the audit trail
+    "django_otp.middleware.OTPMiddleware",
+    "imrsite.middleware.SessionLifetimeMiddleware",
+    "imrsite.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -105,6 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -243,6 +259,51 @@ ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
 # How many reverse proxies we trust to append to X-Forwarded-For (0: none, the
 # client address is REMOTE_ADDR). Behind one load balancer, set 1.
 AUDIT_TRUSTED_PROXY_COUNT = int(os.environ.get("AUDIT_TRUSTED_PROXY_COUNT", "0"))
+
+# Absolute session lifetime: signed out this long after signing in, however
+# active (HIPAA automatic logoff; SESSION_COOKIE_AGE above is the idle limit).
+IMR_SESSION_MAX_AGE_SECONDS = int(os.environ.get("SESSION_MAX_AGE_SECONDS", str(12 * 60 * 60)))
+
+# Two-factor authentication (TOTP) before any page but sign-in: always on in
+# production; off in the local demo unless IMR_REQUIRE_2FA=true.
+IMR_REQUIRE_2FA = not DEBUG or env_bool("IMR_REQUIRE_2FA", False)
+IMR_RECOVERY_CODE_COUNT = 10
+OTP_TOTP_ISSUER = f"{IMRO_SHORT_NAME} IMR"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins reset devices; they never see a user's secret
+
+# Sign-in lockout (django-axes): the 10th failure for a username from an
+# address locks that pair until an admin unlocks it (User admin action, or
+# `manage.py axes_reset_username <name>`). The client address is the audit
+# trail's (AUDIT_TRUSTED_PROXY_COUNT), so a forged X-Forwarded-For cannot
+# dodge the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_address"
+AXES_VERBOSE = False
+# Sign-ins are in the audit trail; axes keeps only the failures the lockout
+# counts, shown by accounts.security_admin.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+
+# Content-Security-Policy (django-csp): only our own scripts, styles and
+# frames; no plugins; nobody frames our pages (the letter preview alone
+# allows its own site, see determinations.views.preview_letter).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/notifications/", include("accounts.urls")),
+    path("accounts/", include("accounts.auth_urls")),
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path("letters/", include("determinations.letter_urls")),

@@ -173,6 +173,19 @@ def _audit_events(n):
     return [audit.record(audit.Action.CASE_VIEW, actor=UserFactory(), case=case, obj=case) for _ in range(n)]
 
 
+def _access_attempts(n):
+    """Failed sign-ins, recorded by django-axes as the login view's would be."""
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    usernames = [f"nobody{next(_serial)}" for _ in range(n)]
+    for username in usernames:
+        request = RequestFactory().post("/accounts/login/", {"username": username}, REMOTE_ADDR="192.0.2.10")
+        authenticate(request=request, username=username, password="wrong password!")
+    return list(AccessAttempt.objects.filter(username__in=usernames))
+
+
 BUILDERS = {
     "accounts.User": _users,
     "accounts.AuditEvent": _audit_events,
@@ -194,6 +207,7 @@ BUILDERS = {
     "determinations.ItemDecision": _decisions,
     "determinations.Guideline": _guidelines,
     "determinations.Letter": _letters,
+    "axes.AccessAttempt": _access_attempts,
 }
 
 

@@ -1,0 +1,16 @@
+"""Sign-in bookkeeping the session controls rely on."""
+
+import time
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+# When the user signed in (epoch seconds); imrsite.middleware.SessionLifetimeMiddleware
+# ends the session IMR_SESSION_MAX_AGE_SECONDS later.
+LOGIN_TIME_SESSION_KEY = "imr_login_at"
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.stamp_login_time")
+def stamp_login_time(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_TIME_SESSION_KEY] = time.time()
