@@ -138,7 +138,7 @@ def reviewer_check(
 
     for role, party in case_parties(case):
         for affiliation in reviewer.affiliations.all():
-            if affiliation.party_id == party.pk or (
+            if (party.pk is not None and affiliation.party_id == party.pk) or (
                 affiliation.normalized_name and affiliation.normalized_name == party.normalized_name
             ):
                 result.conflicts.append(

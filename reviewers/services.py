@@ -76,9 +76,13 @@ def reviewer_upsert(*, data: ReviewerData) -> Reviewer:
         specialty, _ = Specialty.objects.get_or_create(name=name.strip())
         BoardCertification.objects.update_or_create(reviewer=reviewer, specialty=specialty, defaults={"position": position})
     for lic in data.licenses:
+        if License.objects.filter(state=lic.state, number=lic.number).exclude(reviewer=reviewer).exists():
+            raise ServiceError(
+                f"license {lic.state} {lic.number} belongs to another reviewer", field="licenses", code="license_taken"
+            )
         License.objects.update_or_create(
-            state=lic.state, number=lic.number,
-            defaults={"reviewer": reviewer, "expires_on": lic.expires_on, "status": lic.status, "restricted": lic.restricted},
+            reviewer=reviewer, state=lic.state, number=lic.number,
+            defaults={"expires_on": lic.expires_on, "status": lic.status, "restricted": lic.restricted},
         )
     existing = set(reviewer.affiliations.values_list("name", flat=True))
     for name in data.affiliations:

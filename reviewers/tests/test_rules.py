@@ -271,3 +271,38 @@ def test_ranking_costs_the_same_queries_for_3_or_10_reviewers(case):
     many, n_many = count()
     assert (n_few, n_many) == (3, 10)
     assert few == many
+
+
+def test_unsaved_party_is_not_a_conflict_with_a_name_only_affiliation(db):
+    """An affiliation without a party link must not match a party that has no id yet."""
+    from cases.models import Party
+    from reviewers.selectors import reviewer_check
+    from tests.factories import CaseFactory, DisputedItemFactory, ReviewerFactory
+
+    case = CaseFactory(status="records_complete")
+    DisputedItemFactory(case=case)
+    reviewer = ReviewerFactory(affiliations=["Somewhere Else Medical Group"])
+    case.employee = Party(kind=Party.Kind.PERSON, name="Unsaved Person", normalized_name="unsaved person")
+    assert reviewer_check(reviewer=reviewer, case=case).conflicts == []
+
+
+def test_upsert_refuses_another_reviewers_license(db):
+    from datetime import date
+
+    import pytest
+
+    from imrsite.errors import ServiceError
+    from reviewers.models import License
+    from reviewers.services import LicenseData, ReviewerData, reviewer_upsert
+    from tests.factories import ReviewerFactory
+
+    owner = ReviewerFactory()
+    taken = owner.licenses.get()
+    data = ReviewerData(
+        email="new.reviewer@example.org", first_name="Ana", last_name="Lima", active_practice_since=2000,
+        weekly_practice_hours=30, licenses=[LicenseData(state=taken.state, number=taken.number, expires_on=date(2030, 1, 1))],
+    )
+    with pytest.raises(ServiceError) as err:
+        reviewer_upsert(data=data)
+    assert err.value.field == "licenses"
+    assert License.objects.get(pk=taken.pk).reviewer == owner
