@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import audit
+from accounts.roles import user_roles
 from imrsite.access import staff_required
 from imrsite.downloads import protect_file_response
 from imrsite.errors import ServiceError
@@ -169,6 +170,8 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "assign_form": forms.get("assign_form"),
         "letter_template": letter_template,
         "has_letters": has_letters,
+        # "Who looked at this case": admins only (it names the staff and reviewers who did).
+        "access_events": audit.case_access_events(case) if user_roles(request.user).admin else None,
         # Refusals not tied to a field, shown at the top even when the form
         # that caused them is no longer offered (e.g. already expedited).
         "action_errors": [e for form in forms.values() if hasattr(form, "non_field_errors") for e in form.non_field_errors()],

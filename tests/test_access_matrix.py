@@ -1,0 +1,348 @@
+"""The access matrix: every URL pattern of the project, as every role.
+
+The URL list comes from the URL conf itself (`get_resolver()`, walked
+recursively), so a new view without a row in EXPECTED fails this test: no
+page can be forgotten. Path converters are filled with real objects: the
+case assigned to reviewer A, its document, A's decided case and its letter.
+Admin URLs follow one rule (admin: the page, everyone else: the admin login),
+with the model's own add/delete permission deciding 200 or 403.
+
+Roles: anonymous, intake, the assigned reviewer (A), another reviewer (B), admin.
+"""
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from imrsite.tests.admin_objects import BUILDERS
+
+from .phi_world import build_world, stored_document
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "intake", "reviewer", "other_reviewer", "admin")
+LOGIN = "login"  # a 302 to /accounts/login/
+ADMIN_LOGIN = "admin_login"  # a 302 to the admin's login page
+
+
+def row(anonymous, intake, reviewer, other_reviewer, admin_):
+    return dict(zip(ROLES, (anonymous, intake, reviewer, other_reviewer, admin_)))
+
+
+def same(status, anonymous=LOGIN):
+    return row(anonymous, status, status, status, status)
+
+
+# GET status per URL name. 302 means "a redirect somewhere other than a login page".
+EXPECTED = {
+    "home": row(LOGIN, 302, 302, 302, 302),
+    "healthz": same(200, anonymous=200),
+    "login": row(200, 302, 302, 302, 302),
+    "logout": same(405, anonymous=405),  # POST only
+    "accounts:notifications": row(LOGIN, 200, 403, 403, 403),  # intake's inbox
+    "accounts:notifications_read": same(405),
+    "two_factor": same(200),
+    "two_factor_verify": same(302),  # nothing to verify until a device is set up
+    "two_factor_setup": same(200),
+    "two_factor_recovery_codes": same(302),
+    "password_change": same(200),
+    "password_change_done": same(200),
+    "cases:list": row(LOGIN, 200, 403, 403, 200),
+    "cases:new": row(LOGIN, 200, 403, 403, 200),
+    "cases:detail": row(LOGIN, 200, 403, 403, 200),
+    "cases:screen": same(405, anonymous=405),
+    "cases:document_upload": same(405, anonymous=405),
+    "cases:document_download": row(LOGIN, 200, 200, 404, 200),
+    "cases:records_complete": same(405, anonymous=405),
+    "cases:expedite": same(405, anonymous=405),
+    "cases:assign": same(405, anonymous=405),
+    "review:dashboard": row(LOGIN, 403, 200, 200, 403),
+    "review:case": row(LOGIN, 403, 200, 404, 403),
+    "review:accept": same(405),
+    "review:decline": same(405),
+    "review:determination": row(LOGIN, 403, 200, 404, 403),
+    "review:preview": row(LOGIN, 403, 200, 404, 403),
+    "review:preview_letter": row(LOGIN, 403, 200, 404, 403),
+    "review:finalize": row(LOGIN, 403, 200, 404, 403),
+    "letters:status": row(LOGIN, 200, 200, 404, 200),
+    "letters:download": row(LOGIN, 200, 200, 404, 200),
+}
+
+# Admin pages with their own behaviour; every other admin page: see `admin_expected`.
+ADMIN_SPECIAL = {
+    "admin:login": row(200, 200, 200, 200, 302),  # signed-in non-staff see the form (to switch accounts)
+    "admin:logout": row(302, 302, 302, 302, 405),  # POST only; non-staff are sent away first
+    "admin:autocomplete": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403),  # needs its query parameters
+    "admin:view_on_site": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302),  # to the case's intake page
+    "admin:<object redirect>": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302),  # to the change page
+    "admin:<catch-all>": row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),
+}
+
+# Which object fills a converter, for the URLs with parameters.
+LETTER_URLS = {"letters:status", "letters:download"}
+
+
+def walk(patterns, prefix="", namespace=None):
+    """(route, name, pattern) for every URL pattern, recursively."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        else:
+            assert isinstance(pattern, URLPattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            if name is None and namespace == "admin":
+                # The admin's two unnamed patterns: /<id>/ redirecting to the change page, and its catch-all.
+                name = "admin:<object redirect>" if "object_id" in str(pattern.pattern) else "admin:<catch-all>"
+            yield prefix + str(pattern.pattern), name, pattern
+
+
+def all_patterns():
+    return list(walk(get_resolver().url_patterns))
+
+
+def _admin_model_for(route):
+    """The model behind an admin route like 'admin/cases/case/<path:object_id>/change/'."""
+    parts = route[len(settings.ADMIN_URL):].split("/")
+    for model in admin.site._registry:
+        if parts[:2] == [model._meta.app_label, model._meta.model_name]:
+            return model
+    return None
+
+
+def _admin_object(model):
+    obj = model._default_manager.order_by("pk").first()
+    return obj if obj is not None else BUILDERS[model._meta.label](1)[0]
+
+
+def concrete_url(route, name, pattern, world):
+    """The URL to request, with every converter filled."""
+    if name and name.startswith("admin:"):
+        converters = getattr(pattern.pattern, "converters", {})
+        if name == "admin:app_list":
+            return reverse(name, kwargs={"app_label": "cases"})
+        if name == "admin:view_on_site":
+            from django.contrib.contenttypes.models import ContentType
+
+            case = world.a.case
+            return reverse(name, kwargs={"content_type_id": ContentType.objects.get_for_model(case).pk, "object_id": case.pk})
+        if name == "admin:<catch-all>":
+            return f"/{settings.ADMIN_URL}no-such-page/"
+        if name == "admin:<object redirect>":
+            model = _admin_model_for(route)
+            return f"/{settings.ADMIN_URL}{model._meta.app_label}/{model._meta.model_name}/{_admin_object(model).pk}/"
+        # Any other parameter is an object id of the route's model (object_id, or id for a user's password).
+        kwargs = {key: _admin_object(_admin_model_for(route)).pk for key in converters}
+        return reverse(name, kwargs=kwargs)
+    a = world.a
+    if name in LETTER_URLS:
+        kwargs = {"number": a.decided.number}
+        if "pk" in pattern.pattern.converters:
+            kwargs["pk"] = a.letter.pk
+        return reverse(name, kwargs=kwargs)
+    kwargs = {}
+    if "number" in pattern.pattern.converters:
+        kwargs["number"] = a.case.number
+    if "pk" in pattern.pattern.converters:
+        kwargs["pk"] = a.document.pk
+    return reverse(name, kwargs=kwargs)
+
+
+def admin_expected(name, route, request_user_admin_request):
+    """The rule for admin pages: an admin gets the page (403 where the model
+    refuses add or delete), everyone else the admin login."""
+    if name in ADMIN_SPECIAL:
+        return ADMIN_SPECIAL[name]
+    status = 200
+    model = _admin_model_for(route)
+    if model is not None:
+        model_admin = admin.site._registry[model]
+        if route.endswith("/add/") and not model_admin.has_add_permission(request_user_admin_request):
+            status = 403
+        if route.endswith("/delete/") and not model_admin.has_delete_permission(request_user_admin_request):
+            status = 403
+    return row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status)
+
+
+def _outcome(response):
+    """The response as the table writes it."""
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+    return response.status_code
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    names = {name for _, name, _ in all_patterns() if not (name or "").startswith("admin:")}
+    missing = sorted(str(n) for n in names - set(EXPECTED))
+    assert not missing, f"add these URL names to EXPECTED in tests/test_access_matrix.py: {missing}"
+    unnamed = [route for route, name, _ in all_patterns() if not name]
+    assert not unnamed, f"name these URL patterns so the matrix can list them: {unnamed}"
+    stale = sorted(set(EXPECTED) - names)
+    assert not stale, f"EXPECTED lists URL names that no longer exist: {stale}"
+
+
+def test_access_matrix(client, rf, capsys):
+    world = build_world()
+    users = {
+        "anonymous": None,
+        "intake": world.intake,
+        "reviewer": world.a.user,
+        "other_reviewer": world.b.user,
+        "admin": world.admin,
+    }
+    admin_request = rf.get("/")
+    admin_request.user = world.admin
+    patterns = all_patterns()
+    urls = [(name, route, concrete_url(route, name, pattern, world)) for route, name, pattern in patterns]
+
+    failures = []
+    checked = 0
+    for role in ROLES:
+        client.logout()
+        if users[role] is not None:
+            client.force_login(users[role])
+        for name, route, url in urls:
+            expected = EXPECTED[name] if not name.startswith("admin:") else admin_expected(name, route, admin_request)
+            got = _outcome(client.get(url))
+            checked += 1
+            if got != expected[role]:
+                failures.append(f"{role:15} GET {url} ({name}): expected {expected[role]}, got {got}")
+
+    with capsys.disabled():
+        print(f"\naccess matrix: {len(urls)} URL patterns x {len(ROLES)} roles = {checked} pairs checked")
+    assert checked == len(patterns) * len(ROLES)
+    assert not failures, "\n".join(failures)
+
+
+# --- object level: reviewer A against reviewer B's objects ---------------------------------
+
+MISSING_CASE = "CM99-9999999"
+MISSING_ID = 999_999
+
+
+def _object_routes(side, *, missing=False):
+    """Every route that names a case, document or letter, for one side's objects (or ids that do not exist)."""
+    case = MISSING_CASE if missing else side.case.number
+    decided = MISSING_CASE if missing else side.decided.number
+    document = MISSING_ID if missing else side.document.pk
+    letter = MISSING_ID if missing else side.letter.pk
+    return {
+        "review:case": reverse("review:case", args=[case]),
+        "review:accept": reverse("review:accept", args=[case]),
+        "review:decline": reverse("review:decline", args=[case]),
+        "review:determination": reverse("review:determination", args=[case]),
+        "review:preview": reverse("review:preview", args=[case]),
+        "review:preview_letter": reverse("review:preview_letter", args=[case]),
+        "review:finalize": reverse("review:finalize", args=[case]),
+        "cases:document_download": reverse("cases:document_download", args=[case, document]),
+        "letters:status": reverse("letters:status", args=[decided]),
+        "letters:download": reverse("letters:download", args=[decided, letter]),
+    }
+
+
+def _snapshot(world):
+    from determinations.models import Determination, ItemDecision, Letter
+    from reviewers.models import Assignment
+
+    return (
+        list(Assignment.objects.order_by("pk").values_list("pk", "reviewer_id", "status", "conflict_attested")),
+        list(Determination.objects.order_by("pk").values_list("pk", "reviewer_id", "status", "revision", "clinical_case_summary")),
+        list(ItemDecision.objects.order_by("pk").values_list("pk", "decision", "rationale")),
+        list(Letter.objects.order_by("pk").values_list("pk", "status", "version")),
+    )
+
+
+def test_another_reviewers_objects_answer_exactly_like_missing_ones(client):
+    from accounts.models import AuditEvent
+
+    world = build_world()
+    client.force_login(world.a.user)
+    before = _snapshot(world)
+    others, missing = _object_routes(world.b), _object_routes(world.b, missing=True)
+    post = {"attested": "on", "reason": "x", "clinical_case_summary": "overwritten", "revision": "0", "action": "finalize"}
+    pairs = 0
+    for name in others:
+        statuses = set()
+        for method in ("get", "post"):
+            theirs = getattr(client, method)(others[name], post if method == "post" else None)
+            nothing = getattr(client, method)(missing[name], post if method == "post" else None)
+            assert theirs.status_code == nothing.status_code, (name, method)
+            assert theirs.status_code in (404, 405), (name, method, theirs.status_code)  # 405: the method the view does not take
+            statuses.add(theirs.status_code)
+            pairs += 1
+        assert 404 in statuses, name
+    assert pairs == 20
+    assert _snapshot(world) == before  # no POST changed anything
+    denied = AuditEvent.objects.filter(user=world.a.user, action=AuditEvent.Action.AUTHZ_DENIED)
+    assert denied.filter(case=world.b.case).exists()
+    assert denied.filter(object_type="determinations.letter").exists() is False  # B's case itself was refused first
+
+
+def test_a_reviewer_lists_only_their_own_cases(client):
+    world = build_world()
+    client.force_login(world.a.user)
+    html = client.get(reverse("review:dashboard")).content.decode()
+    assert world.a.case.number in html
+    assert world.b.case.number not in html and world.b.decided.number not in html
+    # The intake list and its search are not for reviewers at all.
+    assert client.get(reverse("cases:list"), {"q": world.b.case.number}).status_code == 403
+
+
+@pytest.mark.parametrize("how", ["declined", "withdrawn"])
+def test_reassignment_revokes_access_at_once(client, how):
+    from imrsite.tests.admin_objects import assigned_case
+    from reviewers import services as reviewer_services
+    from reviewers.models import Assignment
+
+    world = build_world()
+    assignment = assigned_case(reviewer=world.a.reviewer)
+    case = assignment.case
+    document = stored_document(case)
+    client.force_login(world.a.user)
+    urls = [reverse("review:case", args=[case.number]), reverse("cases:document_download", args=[case.number, document.pk])]
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    if how == "declined":
+        reviewer_services.assignment_decline(assignment=assignment, user=world.a.user, reason="I know the employer")
+    else:
+        # Intake withdrawing the offer (admin's assignment page): only the status changes.
+        Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.WITHDRAWN)
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+
+
+def test_extra_post_fields_change_nothing_they_name(client):
+    """Mass assignment: reviewer=, status=, case= in a reviewer's POST are ignored."""
+    from determinations.models import Determination
+    from reviewers.models import Assignment
+
+    world = build_world()
+    client.force_login(world.a.user)
+    det = world.a.determination
+    det.refresh_from_db()
+    rows = list(det.decisions.order_by("item__position"))
+    extra = {"reviewer": world.b.reviewer.pk, "reviewer_id": world.b.reviewer.pk, "status": "final", "case": world.b.case.pk,
+             "finalized_by": world.b.user.pk, "version": 9}
+    data = {"clinical_case_summary": "A 48-year-old man with low back pain.", "revision": det.revision, **extra}
+    for index, row in enumerate(rows):
+        data.update({
+            f"item-{index}-decision_id": row.pk, f"item-{index}-decision": "upheld", f"item-{index}-guideline": row.guideline_id,
+            f"item-{index}-section": "Physical Medicine", f"item-{index}-pages": "98", f"item-{index}-evidence_level": "A",
+            f"item-{index}-lower_level_reason": "x", f"item-{index}-rationale": "The guidelines allow it.",
+        })
+    response = client.post(reverse("review:determination", args=[world.a.case.number]), data)
+    assert response.status_code == 302
+    det = Determination.objects.get(pk=det.pk)
+    assert (det.reviewer_id, det.status, det.case_id, det.version, det.finalized_by_id) == (
+        world.a.reviewer.pk, Determination.Status.DRAFT, world.a.case.pk, 1, None
+    )
+    assert det.clinical_case_summary == "A 48-year-old man with low back pain."
+    assignment = Assignment.objects.get(case=world.a.case, status=Assignment.Status.ACCEPTED)
+    client.post(reverse("review:accept", args=[world.a.case.number]), {"attested": "on", **extra})
+    assignment.refresh_from_db()
+    assert (assignment.reviewer_id, assignment.status) == (world.a.reviewer.pk, Assignment.Status.ACCEPTED)
