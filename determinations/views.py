@@ -5,6 +5,8 @@ through `cases.selectors.case_for_user`, narrowed to the reviewer's own
 assignments: any other case is a 404, exactly like a case that does not exist.
 """
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -260,6 +262,7 @@ def preview(request, number):
 @require_GET
 @never_cache
 @xframe_options_sameorigin  # shown in the preview page's frame, nowhere else
+@csp_replace({"frame-ancestors": [SELF]})
 def preview_letter(request, number):
     """The parties' letter from the template the PDF uses, with its print stylesheet."""
     reviewer, case, assignment, det = _accepted(request, number)
