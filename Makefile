@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo worker check clean
+.PHONY: run test venv migrate demo worker check clean backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ test: venv
 
 check: venv
 	$(PY) manage.py check
+
+# PostgreSQL + stored files -> var/backups/<UTC time>/ (or $BACKUP_DIR/<UTC time>/); see README "Backups".
+backup: venv
+	$(PY) scripts/backup.py backup
+
+# Into the EMPTY database in DATABASE_URL: make restore BACKUP=var/backups/<UTC time>
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<folder>"; exit 2; }
+	$(PY) scripts/backup.py restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache
