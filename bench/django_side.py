@@ -1,0 +1,437 @@
+"""The benchmark steps that run inside Django, one subprocess each.
+
+`python -m bench.django_side STEP --out FILE.json [options]`, with
+DATABASE_URL (and REDIS_URL for the worker steps) pointing at a benchmark
+database. bench/run.py starts these; each writes its figures as JSON.
+Writes go through the same services the product uses.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+T_START = time.perf_counter()
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imrsite.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench.stats import loadavg  # noqa: E402
+
+SEARCH_TERM = "Kowalski"
+
+
+# --- pages ---------------------------------------------------------------------
+
+def _bench_users():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role, User
+    from reviewers.models import Assignment, Reviewer
+
+    intake, _ = User.objects.get_or_create(username="bench_intake", defaults={"first_name": "Bench", "last_name": "Intake"})
+    intake.groups.add(Group.objects.get_or_create(name=Role.INTAKE)[0])
+    admin, created = User.objects.get_or_create(
+        username="bench_admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "Bench", "last_name": "Admin"}
+    )
+    admin.groups.add(Group.objects.get_or_create(name=Role.ADMIN)[0])
+    # The reviewer with the longest queue: the dashboard's worst case.
+    from django.db.models import Count, Q
+
+    reviewer = (
+        Reviewer.objects.annotate(n=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN_STATUSES)))
+        .order_by("-n", "pk")
+        .select_related("user")
+        .first()
+    )
+    reviewer.user.groups.add(Group.objects.get_or_create(name=Role.REVIEWER)[0])
+    return intake, admin, reviewer
+
+
+def page_urls(reviewer) -> dict[str, tuple[str, str]]:
+    """page name → (role, url)."""
+    from cases.models import Case
+
+    case = (
+        Case.objects.filter(status=Case.Status.IN_REVIEW).order_by("number").values_list("number", flat=True).first()
+    )
+    return {
+        "reviewer dashboard": ("reviewer", "/review/"),
+        "case list": ("intake", "/cases/"),
+        "case list, searched": ("intake", f"/cases/?q={SEARCH_TERM}"),
+        "case list, filtered": ("intake", "/cases/?status=awaiting_records&review_type=standard"),
+        "case page": ("intake", f"/cases/{case}/"),
+        "admin case changelist": ("admin", f"/{settings.ADMIN_URL}cases/case/"),
+    }
+
+
+def step_pages(args):
+    """Query count of each page (in-process) and a signed-in session cookie per role for the load tool."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    intake, admin, reviewer = _bench_users()
+    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user}
+    clients, cookies = {}, {}
+    for role, user in users.items():
+        client = Client(REMOTE_ADDR="127.0.0.1")
+        client.force_login(user)
+        clients[role] = client
+        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    pages = {}
+    for name, (role, url) in page_urls(reviewer).items():
+        client = clients[role]
+        client.get(url)  # warm: first-request caches (content types, templates) are not the page's cost
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {url} answered {response.status_code}")
+        pages[name] = {
+            "role": role,
+            "url": url,
+            "queries": len(ctx.captured_queries),
+            "sql": [q["sql"] for q in ctx.captured_queries],
+            "bytes": len(response.content),
+        }
+    _write(args.out, {"pages": pages, "cookies": cookies, "reviewer": reviewer.user.username})
+
+
+def step_explain(args):
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the pages run; the slowest per page."""
+    data = json.loads(Path(args.pages_json).read_text())
+    result = {}
+    with connection.cursor() as cursor:
+        for name, page in data["pages"].items():
+            plans = []
+            for sql in page["sql"]:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                lines = [row[0] for row in cursor.fetchall()]
+                total = next((float(line.split(":")[1].split()[0]) for line in lines if line.startswith("Execution Time")), 0.0)
+                plans.append({"ms": total, "sql": sql[:600], "plan": lines})
+            plans.sort(key=lambda p: -p["ms"])
+            result[name] = {"total_ms": round(sum(p["ms"] for p in plans), 2), "slowest": plans[:2]}
+    _write(args.out, result)
+
+
+# --- letters ---------------------------------------------------------------------
+
+def _determinations(n: int, *, seed: int = 7):
+    from determinations.models import Determination
+
+    ids = list(Determination.objects.filter(status=Determination.Status.FINAL).order_by("pk").values_list("pk", flat=True))
+    random.Random(seed).shuffle(ids)
+    return ids[:n]
+
+
+def _bare():
+    """What a plain WeasyPrint user does: the same stylesheet and font setup, built once, reused."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from determinations import rendering
+
+    font_config = FontConfiguration()
+    css = CSS(filename=str(rendering.STYLESHEET), font_config=font_config)
+    base_url = rendering.ASSETS_DIR.resolve().as_uri() + "/"
+
+    def render(html: str) -> bytes:
+        return HTML(string=html, base_url=base_url).write_pdf(
+            stylesheets=[css], font_config=font_config, pdf_variant=rendering.PDF_VARIANT
+        )
+
+    return render
+
+
+def _project_render(pk: int, variant: str) -> bytes:
+    """The project's path from the database to PDF bytes (what letters.letter_render calls)."""
+    from determinations import rendering
+
+    determination = rendering.load_determination(pk)
+    return rendering.letter_pdf(determination=determination, variant=variant).data
+
+
+def _html(pk: int, variant: str) -> str:
+    from determinations import rendering
+
+    return rendering.letter_html(determination=rendering.load_determination(pk), variant=variant)
+
+
+def step_letters(args):
+    """Project path vs bare WeasyPrint on the same HTML, interleaved in one warm process."""
+    from determinations.models import Letter
+
+    bare = _bare()
+    ids = _determinations(args.letters)
+    variant = Letter.Variant.PARTIES
+    htmls = {pk: _html(pk, variant) for pk in ids}
+    for pk in ids[:2]:  # warm both paths (font configuration, caches, first-query costs)
+        _project_render(pk, variant)
+        bare(htmls[pk])
+    runs = []
+    for _ in range(args.runs):
+        project_s, bare_s = 0.0, 0.0
+        for pk in ids:
+            # Alternate which goes first so drift in machine load hits both alike.
+            order = [("project", pk), ("bare", pk)]
+            if random.random() < 0.5:
+                order.reverse()
+            for kind, key in order:
+                t = time.perf_counter()
+                if kind == "project":
+                    _project_render(key, variant)
+                    project_s += time.perf_counter() - t
+                else:
+                    bare(htmls[key])
+                    bare_s += time.perf_counter() - t
+        runs.append({"project_ms": 1000 * project_s / len(ids), "bare_ms": 1000 * bare_s / len(ids), "ratio": project_s / bare_s})
+    _write(args.out, {"letters": len(ids), "runs": runs, "loadavg": loadavg()})
+
+
+def step_first_render(args):
+    """A fresh process: time from interpreter start to the first PDF, and the first vs second render."""
+    from determinations.models import Letter
+
+    pk = _determinations(1)[0]
+    t = time.perf_counter()
+    _project_render(pk, Letter.Variant.PARTIES)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    _project_render(pk, Letter.Variant.PARTIES)
+    second = time.perf_counter() - t
+    _write(args.out, {
+        "django_setup_s": SETUP_S,
+        "first_render_s": first,
+        "second_render_s": second,
+        "process_to_pdf_s": time.time() - args.started_at,
+    })
+
+
+# --- the worker ------------------------------------------------------------------------
+
+def _wait_ready(letter_ids, *, timeout: float):
+    from determinations.models import Letter
+
+    deadline = time.perf_counter() + timeout
+    ready_at = {}
+    while time.perf_counter() < deadline:
+        rows = Letter.objects.filter(pk__in=letter_ids).exclude(pk__in=list(ready_at)).values_list("pk", "status", "error")
+        now = time.perf_counter()
+        for pk, status, error in rows:
+            if status == Letter.Status.READY:
+                ready_at[pk] = now
+            elif status == Letter.Status.FAILED:
+                raise SystemExit(f"letter {pk} failed: {error}")
+        if len(ready_at) == len(letter_ids):
+            return ready_at
+        time.sleep(0.01)
+    raise SystemExit(f"letters not ready within {timeout:.0f}s: {set(letter_ids) - set(ready_at)}")
+
+
+def _draft_ready_to_finalize():
+    """An accepted case's determination, drafted and complete, through the review services."""
+    from cases.models import Case
+    from determinations import services
+    from determinations.models import Guideline
+    from reviewers.models import Assignment
+
+    assignment = (
+        Assignment.objects.filter(status=Assignment.Status.ACCEPTED, case__status=Case.Status.IN_REVIEW,
+                                  case__determinations__isnull=True)
+        .select_related("case", "reviewer")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is None:
+        raise SystemExit("no accepted case left to finalize: recreate the scratch database")
+    determination = services.determination_start(case=assignment.case, reviewer=assignment.reviewer)
+    guideline = Guideline.objects.filter(is_active=True).order_by("evidence_level", "pk").first()
+    decisions = [
+        services.DecisionData(
+            item_id=d.item_id, decision="upheld", guideline=guideline, section="Physical Medicine", pages="98-99",
+            evidence_level=guideline.evidence_level, lower_level_reason="The higher levels do not address this request.",
+            rationale="The records do not document functional improvement from prior treatment; the request exceeds "
+            "the guideline's recommended number of visits. " * 3,
+        )
+        for d in determination.decisions.all()
+    ]
+    summary = "This is a 47 year old worker who reported a work related injury. " * 12
+    return services.determination_save_draft(determination=determination, clinical_case_summary=summary, decisions=decisions)
+
+
+def step_e2e(args):
+    """Finalize → letters ready, with the real worker; bare render of the same letter beside it."""
+    from determinations import services
+    from determinations.models import Letter
+
+    bare = _bare()
+    trials = []
+    for _ in range(args.runs):
+        determination = _draft_ready_to_finalize()
+        user = determination.reviewer.user
+        t0 = time.perf_counter()
+        services.determination_finalize(determination=determination, user=user)
+        committed = time.perf_counter()
+        letters = dict(Letter.objects.filter(determination=determination).values_list("pk", "variant"))
+        ready = _wait_ready(list(letters), timeout=120)
+        parties = next(pk for pk, v in letters.items() if v == Letter.Variant.PARTIES)
+        html = _html(determination.pk, Letter.Variant.PARTIES)
+        bare(html)  # warm
+        t = time.perf_counter()
+        bare(html)
+        bare_s = time.perf_counter() - t
+        trials.append({
+            "finalize_s": committed - t0,
+            "parties_ready_s": ready[parties] - t0,
+            "all_ready_s": max(ready.values()) - t0,
+            "bare_s": bare_s,
+        })
+    _write(args.out, {"trials": trials, "loadavg": loadavg()})
+
+
+def _bare_pool_rate(htmls: list[str], processes: int) -> float:
+    """Letters per second of bare WeasyPrint in `processes` forked processes (the same letters)."""
+    import multiprocessing
+
+    connection.close()  # never share a database socket with the children
+    with multiprocessing.get_context("fork").Pool(processes, initializer=_pool_init) as pool:
+        pool.map(_pool_render, htmls[:processes])  # warm each child
+        t = time.perf_counter()
+        pool.map(_pool_render, htmls, chunksize=1)
+        return len(htmls) / (time.perf_counter() - t)
+
+
+_POOL_RENDER = None
+
+
+def _pool_init():
+    global _POOL_RENDER
+    _POOL_RENDER = _bare()
+
+
+def _pool_render(html: str) -> int:
+    return len(_POOL_RENDER(html))
+
+
+def step_throughput(args):
+    """Letters per second of one worker host, and of bare WeasyPrint on the same letters."""
+    from determinations import letters
+    from determinations.models import Determination, Letter
+
+    ids = _determinations(args.letters, seed=args.seed)
+    t0 = time.perf_counter()
+    letter_ids = []
+    for pk in ids:
+        letter_ids += [letter.pk for letter in letters.letters_request(determination=Determination.objects.get(pk=pk))]
+    ready = _wait_ready(letter_ids, timeout=600)
+    worker_rate = len(letter_ids) / (max(ready.values()) - t0)
+    variants = dict(Letter.objects.filter(pk__in=letter_ids).values_list("pk", "variant"))
+    determination_of = dict(Letter.objects.filter(pk__in=letter_ids).values_list("pk", "determination_id"))
+    htmls = [_html(determination_of[pk], variants[pk]) for pk in letter_ids]
+    bare = _bare()
+    bare(htmls[0])
+    t = time.perf_counter()
+    for html in htmls:
+        bare(html)
+    bare_rate = len(htmls) / (time.perf_counter() - t)
+    pool_rate = _bare_pool_rate(htmls, args.processes)
+    _write(args.out, {
+        "letters": len(letter_ids),
+        "worker_rate": worker_rate,
+        "bare_rate": bare_rate,
+        "bare_pool_rate": pool_rate,
+        "processes": args.processes,
+        "loadavg": loadavg(),
+    })
+
+
+# --- data ------------------------------------------------------------------------------
+
+def step_bundle(args):
+    """A case bundle (docs/case-bundle.md) of N distinct cases for import_cases."""
+    from datetime import date, timedelta
+
+    from cases.management import vocabulary as V
+
+    rng = random.Random(args.seed)
+    today = date.today()
+    cases = []
+    for i in range(args.count):
+        received = today - timedelta(days=rng.randint(3, 20))
+        ur = received - timedelta(days=rng.randint(2, 25))
+        injury = ur - timedelta(days=rng.randint(60, 2000))
+        category = rng.choice([c for c, w in V.CATEGORY_WEIGHTS.items() if w])
+        description, guideline, section, _pages = rng.choice(V.ITEMS[category])
+        cases.append({
+            "review_type": "standard",
+            "received_on": received.isoformat(),
+            "ur_decision_date": ur.isoformat(),
+            "claim_number": f"BN-{args.seed}-{i:07d}",
+            "date_of_injury": injury.isoformat(),
+            "employee": {
+                "first_name": rng.choice(V.FIRST_NAMES_FEMALE + V.FIRST_NAMES_MALE), "last_name": rng.choice(V.LAST_NAMES),
+                "date_of_birth": (injury - timedelta(days=365 * rng.randint(22, 64))).isoformat(),
+                "sex": rng.choice(["male", "female"]),
+            },
+            "employer": {"name": rng.choice(V.PUBLIC_EMPLOYERS)},
+            "claims_administrator": {"name": rng.choice(V.CLAIMS_ADMINISTRATORS)},
+            "requesting_provider": {"name": f"{rng.choice(V.FIRST_NAMES_MALE)} {rng.choice(V.LAST_NAMES)}, MD",
+                                    "specialty": "Orthopaedic Surgery"},
+            "diagnosis": rng.choice(V.DIAGNOSES)[0],
+            "disputed_items": [{"description": description, "category": category,
+                                "claims_administrator_guideline": f"{guideline} {section}".strip()}],
+            "documents": [
+                {"title": "Application for Independent Medical Review", "kind": "application", "author": "Employee",
+                 "dated": received.isoformat()},
+                {"title": "Utilization Review Determination", "kind": "ur_determination", "author": "Claims administrator",
+                 "dated": ur.isoformat()},
+            ],
+        })
+    Path(args.out).write_text(json.dumps({"cases": cases}))
+
+
+def _write(path, data):
+    Path(path).write_text(json.dumps(data, indent=1, default=str))
+
+
+SETUP_S = time.perf_counter() - T_START
+
+STEPS = {
+    "pages": step_pages,
+    "explain": step_explain,
+    "letters": step_letters,
+    "first-render": step_first_render,
+    "e2e": step_e2e,
+    "throughput": step_throughput,
+    "bundle": step_bundle,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--letters", type=int, default=6)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--pages-json")
+    parser.add_argument("--started-at", type=float, default=time.time())
+    args = parser.parse_args()
+    STEPS[args.step](args)
+
+
+if __name__ == "__main__":
+    main()

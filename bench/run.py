@@ -1,0 +1,415 @@
+"""`make bench`: the benchmark suite (issue 7), against PostgreSQL and Redis.
+
+    .venv/bin/python -m bench.run [--quick] [--only letters,worker,pages,data]
+
+Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/imr_bench;
+its database name is the prefix of imr_bench_1k, imr_bench_100k and
+imr_bench_scratch), REDIS_URL (default redis://127.0.0.1:6379/14; the bench
+flushes that Redis database). The 1,000- and 100,000-case databases are kept
+between runs and only rebuilt with generate_cases when their case count is
+wrong; the scratch database (letters, worker, import) is rebuilt every run.
+Figures go to BENCHMARKS.md, with the hand-written findings in bench/notes.md.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from bench.stats import loadavg, median, percentile, spread
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+STATE = ROOT / "var" / "bench"
+SIZES = {"1k": 1_000, "100k": 100_000}
+SEED = 1
+
+BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imr_bench")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
+BENCH_SECRET = "bench-only-secret-key-not-for-any-deployment-0123456789"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- databases ---------------------------------------------------------------------
+
+def db_url(suffix: str) -> str:
+    parts = urlsplit(BASE_URL)
+    if not parts.scheme.startswith("postgres"):
+        raise SystemExit("make bench runs against PostgreSQL: DATABASE_URL must be postgres://…")
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{suffix}"))
+
+
+def _server():
+    import psycopg
+
+    parts = urlsplit(BASE_URL)
+    return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
+
+
+def db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def db_exists(url: str) -> bool:
+    with _server() as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db_name(url)]).fetchone() is not None
+
+
+def db_create(url: str, *, drop: bool = False) -> None:
+    from psycopg import sql
+
+    with _server() as conn:
+        if drop:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name(url))))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db_name(url))))
+
+
+def case_count(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+
+
+def env_for(url: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(DATABASE_URL=url, DEBUG="false", SECRET_KEY=BENCH_SECRET, SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def manage(url: str, *args, **extra) -> float:
+    t = time.perf_counter()
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env_for(url, **extra), check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def ensure_populated(suffix: str, count: int) -> dict:
+    """The cached database with exactly `count` generated cases (rebuilt otherwise)."""
+    url = db_url(suffix)
+    cache = STATE / f"populate-{suffix}.json"
+    if db_exists(url):
+        manage(url, "migrate", "--no-input", "-v0")
+        if case_count(url) == count and cache.exists():
+            log(f"{db_name(url)}: {count:,} cases, cached")
+            return json.loads(cache.read_text())
+    log(f"{db_name(url)}: generating {count:,} cases (once; kept for later runs)")
+    db_create(url, drop=True)
+    manage(url, "migrate", "--no-input", "-v0")
+    load = loadavg()
+    seconds = manage(url, "generate_cases", "--count", str(count), "--seed", str(SEED))
+    with _psql(url) as conn:
+        conn.execute("VACUUM ANALYZE")
+    info = {"count": count, "seconds": seconds, "rate": count / seconds, "loadavg": load, "date": datetime.now().isoformat(timespec="minutes")}
+    STATE.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(info))
+    return info
+
+
+def _psql(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def django_step(url: str, step: str, *args, redis: bool = False, **extra) -> dict:
+    out = Path(tempfile.mkstemp(prefix=f"bench-{step}-", suffix=".json")[1])
+    env = env_for(url, **extra)
+    if redis:
+        env["REDIS_URL"] = REDIS_URL
+    subprocess.run([PY, "-m", "bench.django_side", step, "--out", str(out), *map(str, args)], cwd=ROOT, env=env, check=True)
+    data = json.loads(out.read_text()) if out.stat().st_size else {}
+    out.unlink()
+    return data
+
+
+# --- 5. data ---------------------------------------------------------------------------
+
+def bench_data(runs: int, generate_n: int, import_n: int) -> dict:
+    url = db_url("scratch")
+    db_create(url, drop=True)
+    manage(url, "migrate", "--no-input", "-v0")
+    result = {"generate": [], "import": [], "generate_n": generate_n, "import_n": import_n, "loadavg": loadavg()}
+    for i in range(runs):
+        seconds = manage(url, "generate_cases", "--count", str(generate_n), "--seed", str(100 + i))
+        result["generate"].append(generate_n / seconds)
+        log(f"generate_cases {generate_n}: {seconds:.1f} s")
+    bundle_dir = Path(tempfile.mkdtemp(prefix="bench-bundle-"))
+    for i in range(runs):
+        out = bundle_dir / f"bundle-{i}.json"
+        django_side_bundle(url, out, import_n, 500 + i)
+        seconds = manage(url, "import_cases", str(out))
+        result["import"].append(import_n / seconds)
+        log(f"import_cases {import_n}: {seconds:.1f} s")
+        out.unlink()
+    bundle_dir.rmdir()
+    return result
+
+
+def django_side_bundle(url: str, path: Path, count: int, seed: int) -> None:
+    subprocess.run(
+        [PY, "-m", "bench.django_side", "bundle", "--out", str(path), "--count", str(count), "--seed", str(seed)],
+        cwd=ROOT, env=env_for(url), check=True,
+    )
+
+
+# --- 1–3. letters and the worker -------------------------------------------------------------
+
+def bench_letters(runs: int, letters: int) -> dict:
+    url = db_url("scratch")
+    media = tempfile.mkdtemp(prefix="bench-media-")
+    warm = django_step(url, "letters", "--runs", runs, "--letters", letters, MEDIA_ROOT=media)
+    first = []
+    for _ in range(runs):
+        started = time.time()
+        first.append(django_step(url, "first-render", "--started-at", started, MEDIA_ROOT=media))
+    return {"warm": warm, "first": first}
+
+
+class Worker:
+    """One Celery worker host: `celery -A imrsite worker` with its default concurrency."""
+
+    def __init__(self, url: str, media: str, extra_args=()):
+        env = env_for(url, MEDIA_ROOT=media, REDIS_URL=REDIS_URL)
+        self.log = open(STATE / "worker.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(Path(PY).parent / "celery"), "-A", "imrsite", "worker", "--loglevel=WARNING", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", *extra_args],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)  # the worker's own session: its pool children, nothing else
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.log.close()
+
+
+def _flush_redis():
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+WORKER_CONFIGS = [
+    ("settings: prefetch ×1, max 500 tasks per child", []),
+    ("prefetch ×4", ["--prefetch-multiplier=4"]),
+    ("max 5 tasks per child", ["--max-tasks-per-child=5"]),
+]
+
+
+def bench_worker(runs: int, letters: int) -> dict:
+    url = db_url("scratch")
+    media = tempfile.mkdtemp(prefix="bench-media-")
+    processes = os.cpu_count() or 1
+    _flush_redis()
+    worker = Worker(url, media)
+    try:
+        # Warm the worker's children (fork, font configuration) as a long-running host would be.
+        django_step(url, "throughput", "--letters", 2, "--seed", 999, "--processes", processes, redis=True, MEDIA_ROOT=media)
+        e2e = django_step(url, "e2e", "--runs", max(runs, 5), redis=True, MEDIA_ROOT=media)
+    finally:
+        worker.stop()
+    configs = {}
+    for label, extra in WORKER_CONFIGS:
+        if extra and runs < 3:
+            continue  # --quick: the default configuration only
+        _flush_redis()
+        worker = Worker(url, media, extra)
+        try:
+            django_step(url, "throughput", "--letters", 2, "--seed", 998, "--processes", processes, redis=True, MEDIA_ROOT=media)
+            configs[label] = [
+                django_step(url, "throughput", "--letters", letters, "--seed", 10 + i, "--processes", processes,
+                            redis=True, MEDIA_ROOT=media)
+                for i in range(runs)
+            ]
+        finally:
+            worker.stop()
+        log(f"worker {label}: {[round(r['worker_rate'], 2) for r in configs[label]]} letters/s")
+    return {"e2e": e2e, "throughput": configs, "processes": processes}
+
+
+# --- 4. pages ------------------------------------------------------------------------------
+
+class Gunicorn:
+    def __init__(self, url: str, port: int):
+        env = env_for(url, DEBUG="true")  # DEBUG: 2FA enforcement off (see BENCHMARKS.md)
+        self.port = port
+        self.log = open(STATE / f"gunicorn-{port}.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(Path(PY).parent / "gunicorn"), "imrsite.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+             "--access-logfile", "/dev/null", "--timeout", "60"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if request(port, "/healthz", "")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"gunicorn on {port} did not start (see {self.log.name})")
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def request(port: int, path: str, cookie: str) -> tuple[int, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    t = time.perf_counter()
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - t
+    conn.close()
+    return response.status, elapsed
+
+
+def load(port: int, path: str, cookie: str, *, requests: int, concurrency: int, max_seconds: float = 60) -> list[float]:
+    """`requests` GETs from `concurrency` threads on loopback; latencies in ms."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    remaining = [requests]
+    deadline = time.perf_counter() + max_seconds
+    errors = []
+
+    def run():
+        while time.perf_counter() < deadline:
+            with lock:
+                if remaining[0] <= 0:
+                    return
+                remaining[0] -= 1
+            status, elapsed = request(port, path, cookie)
+            if status != 200:
+                errors.append(status)
+                return
+            with lock:
+                latencies.append(1000 * elapsed)
+
+    threads = [threading.Thread(target=run) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise SystemExit(f"{path}: HTTP {errors[0]}")
+    return latencies
+
+
+def bench_pages(runs: int, requests: int) -> dict:
+    servers, info = {}, {}
+    try:
+        for i, suffix in enumerate(SIZES):
+            url = db_url(suffix)
+            info[suffix] = django_step(url, "pages", DEBUG="true")  # the same settings as the server
+            servers[suffix] = Gunicorn(url, 8770 + i)
+        pages = list(info["1k"]["pages"])
+        results = {page: {suffix: [] for suffix in SIZES} for page in pages}
+        loads = []
+        for run in range(runs):
+            loads.append(loadavg())
+            for page in pages:
+                # Side by side: the same page at both sizes, back to back, in each run.
+                for suffix in SIZES:
+                    data = info[suffix]
+                    role = data["pages"][page]["role"]
+                    path = data["pages"][page]["url"]
+                    port = servers[suffix].port
+                    load(port, path, data["cookies"][role], requests=5, concurrency=1)  # warm
+                    latencies = load(port, path, data["cookies"][role], requests=requests, concurrency=2)
+                    results[page][suffix].append({"median": median(latencies), "p95": percentile(latencies, 95), "n": len(latencies)})
+            log(f"pages run {run + 1}/{runs} done (load {loads[-1]})")
+    finally:
+        for server in servers.values():
+            server.stop()
+    explain = django_step(db_url("100k"), "explain", "--pages-json", _dump(info["100k"]))
+    return {"results": results, "info": info, "loads": loads, "explain": explain}
+
+
+def _dump(data) -> str:
+    path = Path(tempfile.mkstemp(prefix="bench-pages-", suffix=".json")[1])
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def machine() -> dict:
+    import psycopg
+    import redis
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+    with psycopg.connect(db_url("1k")) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    weasy = subprocess.run([PY, "-c", "import weasyprint; print(weasyprint.__version__)"], capture_output=True, text=True).stdout.strip()
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="minutes"),
+        "nproc": os.cpu_count(),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "redis": redis.Redis.from_url(REDIS_URL).info()["redis_version"],
+        "weasyprint": weasy,
+        "loadavg": loadavg(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the suite, not figures to publish")
+    parser.add_argument("--only", default="data,letters,worker,pages", help="comma-separated steps")
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    steps = set(args.only.split(","))
+    runs = 2 if args.quick else 5
+    STATE.mkdir(parents=True, exist_ok=True)
+    results_path = STATE / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    started = time.perf_counter()
+
+    results["populate"] = {suffix: ensure_populated(suffix, count) for suffix, count in SIZES.items()}
+    results["machine"] = machine()
+    if "data" in steps or not db_exists(db_url("scratch")):
+        log("5. generate_cases and import_cases throughput (scratch database)")
+        results["data"] = bench_data(3 if not args.quick else 1, 1000 if not args.quick else 300, 200 if not args.quick else 50)
+    if "letters" in steps:
+        log("1. letter rendering: project path vs bare WeasyPrint; first render of a fresh process")
+        results["letters"] = bench_letters(runs, 6 if not args.quick else 3)
+    if "worker" in steps:
+        log("2–3. finalize → ready and worker throughput (real Celery worker, Redis)")
+        results["worker"] = bench_worker(3 if not args.quick else 1, 12 if not args.quick else 4)
+    if "pages" in steps:
+        log("4. pages at 1,000 and 100,000 cases under gunicorn")
+        results["pages"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20)
+    results["elapsed_s"] = time.perf_counter() - started
+    results_path.write_text(json.dumps(results, indent=1))
+    from bench.report import write_report
+
+    write_report(results, Path(args.output), notes=ROOT / "bench" / "notes.md")
+    log(f"wrote {args.output} in {results['elapsed_s'] / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
