@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from imrsite.errors import ServiceError
 
+from . import audit
 from .selectors import notifications_unread, two_factor_enrolled
 
 
@@ -74,6 +75,7 @@ def two_factor_check(*, user, token: str) -> Device:
                 matched = device
                 break
     if matched is None:
+        audit.record(audit.Action.AUTH_MFA_FAILURE, actor=user, detail={"reason": "throttled" if refusal else "wrong_code"})
         raise ServiceError(refusal or WRONG_CODE, field="token")
     return matched
 

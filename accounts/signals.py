@@ -2,6 +2,7 @@
 
 import time
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
@@ -14,3 +15,14 @@ LOGIN_TIME_SESSION_KEY = "imr_login_at"
 def stamp_login_time(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_TIME_SESSION_KEY] = time.time()
+
+
+@receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
+def audit_lockout(sender, request, username, **kwargs):
+    """A sign-in refused by the lockout (django-axes) goes to the audit trail,
+    naming the account when it exists, like a failed sign-in."""
+    from . import audit
+    from .models import User
+
+    user = User.objects.filter(username=username).first() if username else None
+    audit.record(audit.Action.AUTH_LOCKOUT, actor=user, request=request)

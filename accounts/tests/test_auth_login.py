@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import AuditEvent, Role
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,11 @@ def test_tenth_failure_locks_out_even_the_right_password(client, intake):
     assert "Sign-in locked" in refused.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("cases:list"))["Location"].startswith(reverse("login"))
+    # Both kinds of refusal are on the audit trail, against the account.
+    rows = AuditEvent.objects.filter(user=intake)
+    assert rows.filter(action=AuditEvent.Action.AUTH_FAILURE).count() >= django_settings.AXES_FAILURE_LIMIT
+    assert rows.filter(action=AuditEvent.Action.AUTH_LOCKOUT).exists()
+    assert not rows.filter(action=AuditEvent.Action.AUTH_LOGIN).exists()
 
 
 def test_lockout_is_per_username_and_address(client, intake):

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.models import Role
+from accounts.models import AuditEvent, Role
 from imrsite.errors import ServiceError
 from tests.factories import PASSWORD, UserFactory
 
@@ -67,6 +67,7 @@ def test_password_only_reaches_no_health_information_until_the_code(client, inta
     wrong = client.post(reverse("two_factor_verify"), {"token": "000000" if code_for(device) != "000000" else "111111", "next": cases})
     assert wrong.status_code == 200
     assert "That code is not right" in wrong.content.decode()
+    assert AuditEvent.objects.filter(user=intake, action=AuditEvent.Action.AUTH_MFA_FAILURE).count() == 1
     assert client.get(cases).status_code == 302
     with time_machine.travel(time.time() + 2):  # past django-otp's wait after a wrong code
         ok = client.post(reverse("two_factor_verify"), {"token": code_for(device), "next": cases})
