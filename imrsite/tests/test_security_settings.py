@@ -68,6 +68,7 @@ with override_settings(STORAGES=storages):
     proxied = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
     login = client.post("/accounts/login/", {"username": "maria", "password": "correct horse battery staple"}, secure=True)
     home = client.get("/", secure=True)
+    probe = client.get("/healthz")
 
 def cookies(response):
     return {name: {key: morsel[key] for key in ("path", "domain", "secure", "httponly", "samesite")} for name, morsel in response.cookies.items()}
@@ -80,6 +81,7 @@ print(json.dumps({
     "login": [login.status_code, login.get("Location", "")],
     "login_cookies": cookies(login),
     "home": [home.status_code, home.get("Location", "")],
+    "probe": probe.status_code,
     "require_2fa": settings.IMR_REQUIRE_2FA,
     "admin": __import__("django.urls", fromlist=["reverse"]).reverse("admin:index"),
 }))
@@ -97,6 +99,7 @@ def test_production_redirects_plain_http_and_trusts_the_proxy_header(production)
     status, location = production["plain"]
     assert status == 301 and location == "https://imr.example.org/accounts/login/"
     assert production["proxied"] == 200  # X-Forwarded-Proto: https from the TLS proxy
+    assert production["probe"] == 200  # the load balancer's plain-HTTP health check
 
 
 def test_production_headers(production):
