@@ -10,7 +10,6 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -24,6 +23,7 @@ from accounts.roles import user_roles
 from imrsite.access import staff_required
 from imrsite.downloads import protect_file_response
 from imrsite.errors import ServiceError
+from imrsite.pagination import CappedPaginator
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import Reviewer
@@ -60,7 +60,7 @@ def case_list(request):
         "overdue": params.get("overdue") == "1",
     }
     qs = selectors.case_search(user=request.user, **filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()

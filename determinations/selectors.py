@@ -3,10 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, DisputedItem
 from reviewers.models import Assignment, Reviewer
 
 from .models import Determination, Guideline, ItemDecision
@@ -41,6 +43,16 @@ class ReviewerQueue:
     finalized_this_month: int = 0
     overdue: int = 0
 
+    @property
+    def total(self) -> int:
+        """Every row the queue holds; `rows` is its most urgent part (QUEUE_LIMIT)."""
+        return self.to_accept + self.in_progress + self.finalized_this_month
+
+
+# The dashboard shows this many rows, most urgent first; the counts cover all.
+# Its cost then stays flat however many cases a reviewer has had (BENCHMARKS.md).
+QUEUE_LIMIT = 50
+
 
 def reviewer_cases(reviewer: Reviewer) -> QuerySet[Case]:
     """The cases this reviewer works on: the base the review views pass to `case_for_user`.
@@ -53,28 +65,52 @@ def reviewer_cases(reviewer: Reviewer) -> QuerySet[Case]:
     )
 
 
-def reviewer_queue(*, reviewer: Reviewer, today: date | None = None) -> ReviewerQueue:
+def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT) -> ReviewerQueue:
     """The reviewer's dashboard: offered and accepted cases, and those completed
-    this month, most urgent first; one query whatever the queue's length."""
+    this month, most urgent first (at most `limit` rows); two queries whatever
+    the queue's length: the counts, then the rows."""
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
+    is_open = Q(status__in=Assignment.OPEN_STATUSES)
+    # Two index-backed parts (reviewer+status; the case's decided_on) instead of
+    # one OR across the join, which read every assignment the reviewer ever had.
+    open_ids = Assignment.objects.filter(is_open, reviewer=reviewer).order_by().values("pk")
+    done_ids = (
+        Assignment.objects.filter(reviewer=reviewer, status=Assignment.Status.COMPLETED, case__decided_on__gte=month_start)
+        .order_by()
+        .values("pk")
+    )
+    assignments = Assignment.objects.filter(pk__in=open_ids.union(done_ids, all=True))
+    counts = assignments.aggregate(
+        to_accept=Count("pk", filter=Q(status=Assignment.Status.OFFERED)),
+        in_progress=Count("pk", filter=Q(status=Assignment.Status.ACCEPTED)),
+        finalized_this_month=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
+        overdue=Count("pk", filter=is_open & Q(case__due_on__lt=today)),
+    )
+    queue = ReviewerQueue(**counts)
     current_determination = Determination.objects.filter(case=OuterRef("case_id")).exclude(
         status=Determination.Status.SUPERSEDED
     )
-    assignments = (
-        Assignment.objects.filter(reviewer=reviewer)
-        .filter(
-            Q(status__in=Assignment.OPEN_STATUSES)
-            | Q(status=Assignment.Status.COMPLETED, case__decided_on__gte=month_start)
-        )
-        .select_related("case")
+    # Subqueries rather than a join + GROUP BY: evaluated for the rows shown only.
+    item_count = (
+        DisputedItem.objects.filter(case=OuterRef("case_id")).order_by().values("case").annotate(n=Count("pk")).values("n")
+    )
+    rows = (
+        assignments.select_related("case")
         .annotate(
             determination_status=Subquery(current_determination.values("status")[:1]),
-            item_count=Count("case__items", distinct=True),
+            item_count=Coalesce(Subquery(item_count), 0),
+            finished=models.Case(models.When(is_open, then=0), default=1),
         )
+        # Open work first, by due date (undated last); finished cases after, latest first.
+        .order_by(
+            "finished",
+            F("case__due_on").asc(nulls_last=True),
+            F("case__decided_on").desc(nulls_last=True),
+            "case__number",
+        )[:limit]
     )
-    queue = ReviewerQueue()
-    for assignment in assignments:
+    for assignment in rows:
         case = assignment.case
         overdue = assignment.is_open and case.due_on is not None and case.due_on < today
         queue.rows.append(
@@ -87,23 +123,6 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None) -> Reviewer
                 days_left=(case.due_on - today).days if case.due_on and assignment.is_open else None,
             )
         )
-        if assignment.status == Assignment.Status.OFFERED:
-            queue.to_accept += 1
-        elif assignment.status == Assignment.Status.ACCEPTED:
-            queue.in_progress += 1
-        else:
-            queue.finalized_this_month += 1
-        queue.overdue += overdue
-    # Open work first, by due date (undated last); finished cases after, latest first.
-    queue.rows.sort(
-        key=lambda r: (
-            not r.assignment.is_open,
-            r.case.due_on is None,
-            r.case.due_on or date.max,
-            -(r.case.decided_on or date.min).toordinal(),
-            r.case.number,
-        )
-    )
     return queue
 
 
