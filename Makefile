@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo worker check clean backup restore
+.PHONY: run test venv migrate demo worker check clean bench backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: demo
 test: venv
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks against PostgreSQL and Redis, written to BENCHMARKS.md (bench/run.py;
+# DATABASE_URL and REDIS_URL default to local bench databases). Not part of `make test`.
+bench: venv
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 check: venv
 	$(PY) manage.py check
