@@ -69,7 +69,8 @@ def case_search(
 
     today = today or timezone.localdate()
     qs = visible_cases(user).select_related("employee").prefetch_related(_open_assignments())
-    q = (q or "").strip()
+    # A NUL byte is never in a stored name, and PostgreSQL refuses it in a query (a 500).
+    q = (q or "").replace("\x00", "").strip()
     if q:
         qs = qs.filter(pk__in=case_ids_matching(q))
     if status in Case.Status.values:

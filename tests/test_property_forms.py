@@ -199,3 +199,28 @@ def test_finalize(client, world):
         check(client, reverse("review:finalize", args=[det.case.number]), {"revision": str(det.revision), **changes})
 
     run()
+
+
+# --- search (security.md control 18: parameterized queries only) ------------------------------
+
+INJECTIONS = ["' OR 1=1--", "\" OR \"\"=\"", "'; DROP TABLE cases_case;--", "%", "_", "\\", "%' UNION SELECT 1--", "\x00"]
+
+
+def test_search_with_sql_injection_finds_nothing_and_never_fails(intake, world):
+    cases = Case.objects.count()
+    for q in INJECTIONS:
+        response = intake.get(reverse("cases:list"), {"q": q, "status": q, "review_type": q, "page": q})
+        assert response.status_code in (200, 400), q
+        # LIKE wildcards are matched literally; a NUL is dropped, leaving an empty search (every case).
+        if response.status_code == 200 and q not in ("%", "_", "\\", "\x00"):
+            assert [c.number for c in response.context["page"].object_list] == [], repr(q)
+    assert Case.objects.count() == cases
+
+
+def test_search_with_arbitrary_text(intake):
+    @FUZZ
+    @given(st.dictionaries(st.sampled_from(["q", "status", "review_type", "overdue", "page"]), values, max_size=5))
+    def run(params):
+        assert intake.get(reverse("cases:list"), params).status_code in (200, 400)
+
+    run()
