@@ -53,6 +53,18 @@ def _client_login_gives_axes_a_request(monkeypatch):
     monkeypatch.setattr(Client, "login", login)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """A transactional test's database was flushed by the one before it: put
+    back the roles, specialties and guidelines the data migrations made."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames:
+        request.getfixturevalue("_django_db_helper")
+        from tests.reference_data import reload_reference_data
+
+        reload_reference_data()
+
+
 @pytest.fixture
 def intake_user(db):
     return UserFactory(username="intake1", role=Role.INTAKE)

@@ -92,20 +92,3 @@ def draft_case(*, items=("Eight (8) physical therapy visits",), reviewer=None):
     )
     return determination
 
-
-def reload_reference_data() -> None:
-    """Re-run the data migrations (roles, specialties, guidelines), idempotently.
-
-    A transactional test starts from whatever the previous one's flush left:
-    the reference rows the data migrations made are gone. `serialized_rollback`
-    cannot restore them once another test's flush has re-created content types.
-    """
-    from importlib import import_module
-
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    state_apps = MigrationExecutor(connection).loader.project_state().apps
-    import_module("accounts.migrations.0002_roles").create_roles(state_apps, None)
-    import_module("reviewers.migrations.0002_specialties").load(state_apps, None)
-    import_module("determinations.migrations.0002_guidelines").load(state_apps, None)

@@ -24,7 +24,7 @@ from determinations import services as determination_services
 from determinations.models import Letter
 from imrsite.celery import app
 
-from .letters_helpers import draft_case, reload_reference_data
+from .letters_helpers import draft_case
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker (REDIS_URL)"),
@@ -85,7 +85,6 @@ def database_url() -> str:
 def worker_env(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a shared database (PostgreSQL)")
-    reload_reference_data()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "imrsite.settings",

@@ -16,7 +16,7 @@ from determinations.models import Letter
 from determinations.tasks import render_letter, sweep_letters
 from imrsite.errors import ServiceError
 
-from .letters_helpers import draft_case, import_seed, reload_reference_data
+from .letters_helpers import draft_case, import_seed
 
 pytestmark = pytest.mark.django_db
 S = Letter.Status
@@ -111,7 +111,6 @@ def test_claim_is_atomic_and_counts_attempts(queued):
 def test_concurrent_claims_let_exactly_one_through(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs a database with real concurrent connections (PostgreSQL)")
-    reload_reference_data()
     determination = import_seed(tmp_path)
     with transaction.atomic():
         letter = letters.letters_request(determination=determination)[0]
