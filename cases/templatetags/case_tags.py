@@ -28,3 +28,20 @@ def countdown(context, due: date | None, active: bool = True):
 @register.simple_tag(takes_context=True)
 def is_overdue(context, case) -> bool:
     return bool(case.is_open and case.due_on and case.due_on < _today(context))
+
+
+# One colour per stage, so a list can be scanned by status (text-bg-* keep the text readable).
+STATUS_BADGES = {
+    "received": "text-bg-light border",
+    "awaiting_records": "text-bg-warning",
+    "deferred": "text-bg-warning",
+    "records_complete": "text-bg-info",
+    "in_review": "text-bg-primary",
+    "decided": "text-bg-success",
+}
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The badge classes for a case status; closed-without-decision statuses are grey."""
+    return STATUS_BADGES.get(status, "text-bg-secondary")

@@ -9,6 +9,7 @@ artifacts/screenshots/ (README "Browser tests").
 """
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -27,7 +28,8 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1366, "height": 900}
 NARROW = {"width": 390, "height": 844}
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
+# BROWSER_ARTIFACTS: another folder, e.g. to keep two runs apart.
+ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS") or Path(settings.BASE_DIR) / "artifacts")
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_REPORTS = ARTIFACTS / "axe"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")

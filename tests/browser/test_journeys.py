@@ -134,6 +134,9 @@ def intake_registers_and_assigns(page, people, tmp_path, today) -> str:
     assignment.get_by_role("button", name="Offer the case to the chosen reviewer").click()
     expect(page.get_by_role("alert").filter(has_text="Offered to Eleanor Vásquez-Whitcombe")).to_be_visible()
     check_page(page, "07 intake case offered")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    expect(page.locator("table tbody tr").first).to_contain_text("With reviewer")
+    check_page(page, "07b intake case list")
     return number
 
 
