@@ -147,8 +147,8 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
             f"WeasyPrint in one process (rate × processes is the budget's yardstick) and in a pool of "
             f"{worker['processes']} forked processes (what the cores actually deliver).",
             "",
-            "| worker configuration | worker letters/s | bare 1 process | bare pool | worker / (bare × processes) | worker / bare pool | load |",
-            "|---|---|---|---|---|---|---|",
+            "| worker configuration | worker letters/s | bare 1 process | bare pool | worker / (bare × processes) | worker / bare pool | render in worker (median) | bare render | load |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for label, runs in worker["throughput"].items():
             p = worker["processes"]
@@ -158,7 +158,8 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
             out.append(
                 f"| {label} | {median(rates):.2f} ({_range(rates, '{:.2f}')}) | {median([r['bare_rate'] for r in runs]):.2f} | "
                 f"{median([r['bare_pool_rate'] for r in runs]):.2f} | {median(ratios):.2f} ({_range(ratios, '{:.2f}')}) | "
-                f"{median(pool):.2f} | {runs[-1]['loadavg']} |"
+                f"{median(pool):.2f} | {1000 * median([r.get('worker_render_s', 0) for r in runs]):.0f} ms | "
+                f"{1000 * median([r.get('bare_render_s', 0) for r in runs]):.0f} ms | {runs[-1]['loadavg']} |"
             )
         out.append("")
     pages = results.get("pages")
@@ -189,7 +190,9 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
         out += ["", "URLs: " + "; ".join(f"{p}: `{d['url']}` as {d['role']}" for p, d in pages["info"]["100k"]["pages"].items()), ""]
         out += ["### Slowest statements per page at 100,000 cases (EXPLAIN ANALYZE)", ""]
         for page, data in pages["explain"].items():
-            out.append(f"**{page}**: SELECTs total {data['total_ms']:.1f} ms of execution.")
+            small = pages.get("explain_1k", {}).get(page, {}).get("total_ms")
+            at_1k = f" (at 1,000 cases: {small:.1f} ms)" if small is not None else ""
+            out.append(f"**{page}**: its SELECTs execute in {data['total_ms']:.1f} ms in all{at_1k}; the slowest:")
             for plan in data["slowest"][:1]:
                 lines = [line for line in plan["plan"] if line.strip()][:8]
                 out += ["", "```", plan["sql"][:400], *lines, "```"]

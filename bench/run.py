@@ -343,7 +343,8 @@ def bench_pages(runs: int, requests: int) -> dict:
         for server in servers.values():
             server.stop()
     explain = django_step(db_url("100k"), "explain", "--pages-json", _dump(info["100k"]))
-    return {"results": results, "info": info, "loads": loads, "explain": explain}
+    explain_small = django_step(db_url("1k"), "explain", "--pages-json", _dump(info["1k"]))
+    return {"results": results, "info": info, "loads": loads, "explain": explain, "explain_1k": explain_small}
 
 
 def _dump(data) -> str:
@@ -399,7 +400,7 @@ def main():
         results["letters"] = bench_letters(runs, 6 if not args.quick else 3)
     if "worker" in steps:
         log("2–3. finalize → ready and worker throughput (real Celery worker, Redis)")
-        results["worker"] = bench_worker(3 if not args.quick else 1, 12 if not args.quick else 4)
+        results["worker"] = bench_worker(3 if not args.quick else 1, 20 if not args.quick else 4)
     if "pages" in steps:
         log("4. pages at 1,000 and 100,000 cases under gunicorn")
         results["pages"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20)
