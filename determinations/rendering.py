@@ -111,16 +111,17 @@ def _style():
 
 def load_determination(pk: int) -> Determination:
     """The determination with everything a letter prints, in a fixed number of queries."""
+    # The parties come in their own small queries: joined in, the nine-table
+    # join cost PostgreSQL ~8 ms of planning per letter, more than the queries
+    # themselves (BENCHMARKS.md, letter rendering).
     return (
-        Determination.objects.select_related(
+        Determination.objects.select_related("case", "reviewer__user")
+        .prefetch_related(
             "case__employee",
             "case__employer",
             "case__claims_administrator",
             "case__requesting_provider",
             "case__attorney",
-            "reviewer__user",
-        )
-        .prefetch_related(
             Prefetch("decisions", queryset=ItemDecision.objects.select_related("item", "guideline")),
             Prefetch("case__documents"),
             Prefetch("reviewer__certifications", queryset=BoardCertification.objects.select_related("specialty")),
