@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo worker check clean bench backup restore
+.PHONY: run test venv migrate demo worker check clean bench backup restore chromium
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,13 @@ run: demo
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-test: venv
+# The browser tests (tests/browser) drive Debian's Chromium; never a downloaded browser build.
+chromium:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's Chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo -n apt-get update -qq && sudo -n apt-get install -y -qq chromium; fi; }
+
+test: venv chromium
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
