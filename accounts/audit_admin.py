@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.http import QueryDict
 from django.utils.dateparse import parse_date
 
+from imrsite.admin_mixins import ViewOnlyAdminMixin
+
 from .models import AuditEvent
 
 
@@ -56,7 +58,7 @@ class DateRangeForm(forms.Form):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "action", "case", "object_type", "object_id", "client_address", "request_id"]
     list_select_related = ["user", "case"]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), DateRangeFilter]
@@ -67,15 +69,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     show_full_result_count = False  # a count over millions of rows on every page is not worth it
     fields = ["at", "user", "action", "case", "object_type", "object_id", "client_address", "request_id", "detail"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         return {}  # no bulk delete either

@@ -18,6 +18,8 @@ from imrsite.pagination import CappedPaginator
 from reviewers.models import Assignment
 from reviewers.selectors import eligible_reviewers_for
 
+from imrsite.admin_mixins import ViewOnlyAdminMixin
+
 from . import selectors, services
 from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, Party
 from .text import normalize_name
@@ -93,7 +95,7 @@ class CaseDocumentInline(admin.TabularInline):
         return False  # uploads go through the case page, which hashes and counts pages
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Assignment
     fields = ["reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested", "decline_reason"]
     readonly_fields = fields
@@ -104,14 +106,8 @@ class AssignmentInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reviewer__user", "matched_specialty", "assigned_by")
 
-    def has_add_permission(self, request, obj=None):
-        return False  # reviewers.services.reviewer_assign checks eligibility and conflicts
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class DeterminationInline(admin.TabularInline):
+class DeterminationInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Determination
     fields = ["version", "status", "reviewer", "decided_on", "finalized_at"]
     readonly_fields = fields
@@ -121,12 +117,6 @@ class DeterminationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("reviewer__user")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CaseAdminForm(forms.ModelForm):
@@ -315,16 +305,7 @@ class CaseDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseNumberCounter)
-class CaseNumberCounterAdmin(admin.ModelAdmin):
+class CaseNumberCounterAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """The last number issued per year, to see; only the numbering service moves it."""
 
     list_display = ["year", "last"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

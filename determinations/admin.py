@@ -14,6 +14,8 @@ from django.utils.html import format_html
 
 from imrsite.errors import ServiceError
 
+from imrsite.admin_mixins import ViewOnlyAdminMixin
+
 from . import services
 from .admin_actions import rerender_letters
 from .models import Determination, Guideline, ItemDecision, Letter
@@ -141,7 +143,7 @@ class DeterminationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemDecision)
-class ItemDecisionAdmin(admin.ModelAdmin):
+class ItemDecisionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only list for statistics; decisions are edited with their determination."""
 
     list_display = ["item", "case_number", "decision", "guideline", "evidence_level", "determination_status"]
@@ -159,15 +161,6 @@ class ItemDecisionAdmin(admin.ModelAdmin):
     @admin.display(description="determination")
     def determination_status(self, obj):
         return obj.determination.get_status_display()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Letter)

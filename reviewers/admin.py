@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from imrsite.admin_mixins import ViewOnlyAdminMixin
+
 from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, SpecialtyFit
 
 
@@ -92,7 +94,7 @@ class AffiliationInline(admin.TabularInline):
     extra = 0
 
 
-class ReviewerAssignmentInline(admin.TabularInline):
+class ReviewerAssignmentInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Assignment
     fields = ["case", "status", "assigned_at", "responded_at"]
     readonly_fields = fields
@@ -102,12 +104,6 @@ class ReviewerAssignmentInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class LicenseStandingFilter(admin.SimpleListFilter):
@@ -214,7 +210,7 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: assignments are made and answered through the services."""
 
     list_display = ["case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested"]
@@ -226,12 +222,3 @@ class AssignmentAdmin(admin.ModelAdmin):
         "case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at",
         "conflict_attested", "attestation_text", "decline_reason",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
