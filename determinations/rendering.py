@@ -109,19 +109,17 @@ def _style():
 
 # --- content ------------------------------------------------------------------
 
+PARTY_FIELDS = ("employee", "employer", "claims_administrator", "requesting_provider", "attorney")
+
+
 def load_determination(pk: int) -> Determination:
     """The determination with everything a letter prints, in a fixed number of queries."""
-    # The parties come in their own small queries: joined in, the nine-table
-    # join cost PostgreSQL ~8 ms of planning per letter, more than the queries
-    # themselves (BENCHMARKS.md, letter rendering).
-    return (
+    # The parties come in one query of their own: joined in, the nine-table
+    # join cost PostgreSQL ~8 ms of planning per letter, more than running the
+    # queries (BENCHMARKS.md, letter rendering).
+    determination = (
         Determination.objects.select_related("case", "reviewer__user")
         .prefetch_related(
-            "case__employee",
-            "case__employer",
-            "case__claims_administrator",
-            "case__requesting_provider",
-            "case__attorney",
             Prefetch("decisions", queryset=ItemDecision.objects.select_related("item", "guideline")),
             Prefetch("case__documents"),
             Prefetch("reviewer__certifications", queryset=BoardCertification.objects.select_related("specialty")),
@@ -129,6 +127,11 @@ def load_determination(pk: int) -> Determination:
         )
         .get(pk=pk)
     )
+    case = determination.case
+    parties = Party.objects.in_bulk([getattr(case, f"{name}_id") for name in PARTY_FIELDS if getattr(case, f"{name}_id")])
+    for name in PARTY_FIELDS:
+        setattr(case, name, parties.get(getattr(case, f"{name}_id")))
+    return determination
 
 
 def join_words(words: list[str]) -> str:
