@@ -5,8 +5,6 @@ point) and changes state only through services; a refused service call is
 shown beside the field it names.
 """
 
-import hashlib
-import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import audit
 from accounts.roles import user_roles
 from imrsite.access import staff_required
-from imrsite.downloads import protect_file_response
+from imrsite.downloads import StoredFileError, open_verified, protect_file_response
 from imrsite.errors import ServiceError
 from imrsite.pagination import CappedPaginator
 from reviewers import selectors as reviewer_selectors
@@ -40,8 +38,6 @@ from .forms import (
     add_service_error,
 )
 from .models import Case, Party
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 LETTER_STATUS_TEMPLATE = "letters/_status.html"
@@ -250,18 +246,9 @@ def document_download(request, number, pk):
         audit.denied(case=case, object_type="cases.casedocument", object_id=pk, reason="no_such_document")
         raise Http404("No such document")
     try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
+        handle = open_verified(file=document.file, sha256=document.sha256, case=case, obj=document)
+    except StoredFileError as exc:
         raise Http404("No such document") from exc
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-        digest.update(chunk)
-    if document.sha256 and digest.hexdigest() != document.sha256:
-        handle.close()
-        logger.error("integrity.mismatch document=%s case=%s", document.pk, case.number)
-        audit.record(audit.Action.INTEGRITY_MISMATCH, case=case, obj=document, detail={"stored_sha256": document.sha256})
-        raise Http404("The stored file failed its integrity check")
-    handle.seek(0)
     audit.record(audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document, detail={"kind": document.kind})
     filename = document.original_filename or f"{document.title}.pdf"
     response = FileResponse(handle, content_type="application/pdf")

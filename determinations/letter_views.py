@@ -66,10 +66,6 @@ def letter_download(request, number, pk):
     try:
         data = letter_read_verified(letter=letter)
     except LetterIntegrityError as exc:
-        if exc.code == "letter_tampered":
-            audit.record(
-                audit.Action.INTEGRITY_MISMATCH, case=letter.determination.case, obj=letter, detail={"stored_sha256": letter.sha256}
-            )
         response = HttpResponse(
             f"This letter cannot be served: {exc.message}. Re-render it from the admin.",
             status=409,

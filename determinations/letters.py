@@ -25,7 +25,6 @@ crashes its worker every time (a poison message) cannot loop forever.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -42,6 +41,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from accounts import audit
+from imrsite.downloads import StoredFileError, open_verified
 from imrsite.errors import ServiceError
 
 from . import rendering
@@ -322,14 +322,11 @@ def letter_read_verified(*, letter: Letter) -> bytes:
     if letter.status != S.READY or not letter.file.name:
         raise LetterIntegrityError("the letter is not ready", code="letter_not_ready")
     try:
-        with letter.file.storage.open(letter.file.name, "rb") as handle:
+        with open_verified(file=letter.file, sha256=letter.sha256, case=letter.determination.case, obj=letter) as handle:
             data = handle.read()
-    except FileNotFoundError as exc:
-        logger.error("letter %s: stored file %s is missing", letter.pk, letter.file.name)
-        raise LetterIntegrityError("the stored letter file is missing", code="letter_missing") from exc
-    if hashlib.sha256(data).hexdigest() != letter.sha256:
-        logger.error("letter %s: stored file %s does not match its sha256", letter.pk, letter.file.name)
-        raise LetterIntegrityError("the stored letter failed its integrity check", code="letter_tampered")
+    except StoredFileError as exc:
+        message = "the stored letter file is missing" if exc.code == "file_missing" else "the stored letter failed its integrity check"
+        raise LetterIntegrityError(message, code=exc.code) from exc
     return data
 
 
