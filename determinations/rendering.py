@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
-from cases.models import Party
+from cases.models import CaseDocument, Party
 from reviewers.models import STATE_NAMES, BoardCertification, License
 
 from .models import Determination, ItemDecision, Letter, Outcome
@@ -119,11 +119,20 @@ def load_determination(pk: int) -> Determination:
     # queries (BENCHMARKS.md, letter rendering).
     determination = (
         Determination.objects.select_related("case", "reviewer__user")
+        # Explicit orderings, the models' own within one parent: the models'
+        # orderings start with the parent ("determination", "case", "reviewer"),
+        # which Django expands into joins to order by the parent's own ordering.
         .prefetch_related(
-            Prefetch("decisions", queryset=ItemDecision.objects.select_related("item", "guideline")),
-            Prefetch("case__documents"),
-            Prefetch("reviewer__certifications", queryset=BoardCertification.objects.select_related("specialty")),
-            Prefetch("reviewer__licenses", queryset=License.objects.all()),
+            Prefetch(
+                "decisions",
+                queryset=ItemDecision.objects.select_related("item", "guideline").order_by("item__position", "item_id"),
+            ),
+            Prefetch("case__documents", queryset=CaseDocument.objects.order_by("dated", "id")),
+            Prefetch(
+                "reviewer__certifications",
+                queryset=BoardCertification.objects.select_related("specialty").order_by("position", "id"),
+            ),
+            Prefetch("reviewer__licenses", queryset=License.objects.order_by("state")),
         )
         .get(pk=pk)
     )
