@@ -7,11 +7,12 @@ process date recomputes the deadlines through the same service.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from accounts.roles import user_roles
 from determinations.models import Determination
 from imrsite.errors import ServiceError
 from imrsite.pagination import CappedPaginator
@@ -21,7 +22,7 @@ from reviewers.selectors import eligible_reviewers_for
 from imrsite.admin_mixins import ViewOnlyAdminMixin
 
 from . import selectors, services
-from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, Party
+from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, EmergencyAccess, Party
 from .text import normalize_name
 
 
@@ -309,3 +310,98 @@ class CaseNumberCounterAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """The last number issued per year, to see; only the numbering service moves it."""
 
     list_display = ["year", "last"]
+
+
+class EmergencyAccessForm(forms.ModelForm):
+    """Grant form: the service's own check runs in `clean`, so a refusal shows
+    beside its field before anything is written."""
+
+    hours = forms.IntegerField(
+        min_value=1, max_value=72, required=False,
+        help_text="How long the access lasts (default: the IMR_EMERGENCY_ACCESS_HOURS setting).",
+    )
+
+    class Meta:
+        model = EmergencyAccess
+        fields = ["case", "user", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["reason"] = services.emergency_access_check(
+                case=data.get("case"), user=data.get("user"), granted_by=self.request.user, reason=data.get("reason", "")
+            )
+        except ServiceError as exc:
+            raise ValidationError({exc.field: exc.message} if exc.field in self.fields else exc.message) from exc
+        return data
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(admin.ModelAdmin):
+    """Break-glass grants: an admin adds one (through the service: audited,
+    announced, time-boxed) and may revoke it; rows are kept as they were for review."""
+
+    form = EmergencyAccessForm
+    list_display = ["case", "user", "granted_by", "granted_at", "expires_at", "revoked_at", "status"]
+    list_select_related = ["case", "user", "granted_by"]
+    list_filter = ["granted_at", "revoked_at"]
+    search_fields = ["case__number", "user__username", "granted_by__username"]
+    raw_id_fields = ["case", "user"]
+    readonly_fields = ["granted_by", "granted_at", "expires_at", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+    date_hierarchy = "granted_at"
+
+    @admin.display(description="status")
+    def status(self, obj):
+        if obj.revoked_at:
+            return "revoked"
+        return "active" if obj.is_active() else "expired"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["case", "user", "reason", "hours"]
+        return ["case", "user", "reason", *self.readonly_fields]
+
+    def has_add_permission(self, request):
+        return user_roles(request.user).admin and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a grant is evidence: revoke it, never rewrite it
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        grant = services.emergency_access_grant(
+            case=form.cleaned_data["case"],
+            user=form.cleaned_data["user"],
+            granted_by=request.user,
+            reason=form.cleaned_data["reason"],
+            hours=form.cleaned_data.get("hours"),
+        )
+        # The admin goes on with `obj` (its message, log entry and redirect): make it the stored row.
+        for field in grant._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(grant, field.attname))
+        obj._state.adding = False
+        obj._state.db = grant._state.db
+
+    @admin.action(description="Revoke the selected grants now")
+    def revoke(self, request, queryset):
+        if not user_roles(request.user).admin:
+            raise PermissionDenied
+        done = 0
+        for grant in queryset:
+            try:
+                services.emergency_access_revoke(grant=grant, revoked_by=request.user)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{grant}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Revoked {done} grant(s).", messages.SUCCESS)

@@ -305,3 +305,50 @@ class CaseDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class EmergencyAccessQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Grants in force: not revoked and not yet expired."""
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class EmergencyAccess(models.Model):
+    """Break-glass access (HIPAA 164.312(a)(2)(ii)): an admin lets one user see
+    one case they could not otherwise see, for a few hours, with a reason.
+
+    Written only by `cases.services.emergency_access_grant` / `_revoke`; kept
+    for review, never edited or deleted.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(help_text="Why this user must see this case now. Kept for review.")
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = EmergencyAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = "emergency access grant"
+        indexes = [models.Index(fields=["user", "expires_at"], name="emergency_user_expires_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="emergency_access_has_reason"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("granted_at")), name="emergency_access_expires_later"),
+        ]
+
+    def __str__(self):
+        return f"Emergency access to case {self.case_id} for user {self.user_id}"
+
+    def is_active(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())

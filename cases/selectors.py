@@ -5,7 +5,7 @@ starts from: staff see all cases, a reviewer only those offered or assigned
 to them (any other case is a 404, the same as a case that does not exist).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.roles import user_roles
@@ -20,14 +20,25 @@ def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
     roles = user_roles(user)
     if roles.staff:
         return qs
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    # Break-glass grants (EmergencyAccess) open one case each until they expire or are revoked.
+    visible = Q(pk__in=emergency_case_ids(user))
     if roles.reviewer and hasattr(user, "reviewer"):
         # Declined or withdrawn assignments drop access at once (reassignment revokes).
-        return qs.filter(
+        visible |= Q(
             pk__in=Assignment.objects.filter(
                 reviewer=user.reviewer, status__in=[*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED]
             ).values("case_id")
         )
-    return qs.none()
+    return qs.filter(visible)
+
+
+def emergency_case_ids(user, now=None) -> QuerySet:
+    """Ids of the cases an emergency grant in force opens to this user (a subquery)."""
+    from .models import EmergencyAccess
+
+    return EmergencyAccess.objects.active(now).filter(user=user).values("case_id")
 
 
 def case_for_user(user, number: str, base: QuerySet[Case] | None = None) -> Case:

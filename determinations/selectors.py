@@ -65,6 +65,17 @@ def reviewer_cases(reviewer: Reviewer) -> QuerySet[Case]:
     )
 
 
+def reviewer_case_file_cases(reviewer: Reviewer) -> QuerySet[Case]:
+    """`reviewer_cases` plus the cases an emergency grant opens to this reviewer:
+    the base of the (read-only) case file page, never of the pages that write."""
+    from cases.selectors import emergency_case_ids
+
+    return Case.objects.filter(
+        Q(pk__in=Assignment.objects.filter(reviewer=reviewer, status__in=REVIEWER_ACCESS_STATUSES).values("case_id"))
+        | Q(pk__in=emergency_case_ids(reviewer.user))
+    )
+
+
 def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT) -> ReviewerQueue:
     """The reviewer's dashboard: offered and accepted cases, and those completed
     this month, most urgent first (at most `limit` rows); two queries whatever

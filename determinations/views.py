@@ -82,8 +82,12 @@ def dashboard(request):
 @require_GET
 @never_cache
 def case_file(request, number):
-    reviewer, case, assignment = _case_and_assignment(request, number)
-    audit.record(audit.Action.CASE_VIEW, case=case, obj=case, detail={"page": "review"})
+    reviewer = _reviewer(request)
+    case = case_for_user(request.user, number, base=selectors.reviewer_case_file_cases(reviewer))
+    # No assignment: an emergency grant opened the case; the page is read-only then.
+    assignment = selectors.reviewer_assignment(reviewer=reviewer, case=case)
+    detail = {"page": "review"} if assignment else {"page": "review", "emergency": True}
+    audit.record(audit.Action.CASE_VIEW, case=case, obj=case, detail=detail)
     return _case_file_page(request, case, assignment)
 
 

@@ -205,6 +205,8 @@ IMRO_SHORT_NAME = os.environ.get("IMRO_SHORT_NAME", "PIRO")
 IMRO_ADDRESS = os.environ.get("IMRO_ADDRESS", "P.O. Box 138009, Sacramento, CA 95813-8009")
 
 IMR_CASE_NUMBER_PREFIX = "CM"
+# Break-glass grants (cases.EmergencyAccess) lapse after this many hours.
+IMR_EMERGENCY_ACCESS_HOURS = int(os.environ.get("IMR_EMERGENCY_ACCESS_HOURS", "4"))
 
 # Reviewer qualification thresholds (domain.md §3.2; the letter states them).
 IMR_REVIEWER_MIN_PRACTICE_YEARS = int(os.environ.get("IMR_REVIEWER_MIN_PRACTICE_YEARS", "5"))  # strictly more than

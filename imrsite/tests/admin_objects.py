@@ -173,6 +173,16 @@ def _audit_events(n):
     return [audit.record(audit.Action.CASE_VIEW, actor=UserFactory(), case=case, obj=case) for _ in range(n)]
 
 
+def _emergency_accesses(n):
+    admin = UserFactory(role=Role.ADMIN)
+    return [
+        case_services.emergency_access_grant(
+            case=CaseFactory(), user=ReviewerFactory().user, granted_by=admin, reason="On-call cover: the assigned reviewer is ill."
+        )
+        for _ in range(n)
+    ]
+
+
 def _access_attempts(n):
     """Failed sign-ins, recorded by django-axes as the login view's would be."""
     from axes.models import AccessAttempt
@@ -196,6 +206,7 @@ BUILDERS = {
     "cases.DisputedItem": _items,
     "cases.CaseDocument": _documents,
     "cases.CaseNumberCounter": _counters,
+    "cases.EmergencyAccess": _emergency_accesses,
     "reviewers.Specialty": _specialties,
     "reviewers.SpecialtyFit": _fits,
     "reviewers.Reviewer": _reviewers,
