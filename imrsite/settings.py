@@ -311,7 +311,13 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"drop_template_context": {"()": "imrsite.logfilters.DropTemplateContext"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        # On the logger, not a handler: holds whatever LOG_LEVEL or handler is configured.
+        "django.template": {"filters": ["drop_template_context"]},
+    },
 }
