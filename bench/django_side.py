@@ -7,9 +7,11 @@ Writes go through the same services the product uses.
 """
 
 import argparse
+import gc
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -185,21 +187,27 @@ def step_letters(args):
         bare(htmls[pk])
     runs = []
     for _ in range(args.runs):
-        project_s, bare_s = 0.0, 0.0
+        project, bare_times = [], []
         for pk in ids:
-            # Alternate which goes first so drift in machine load hits both alike.
-            order = [("project", pk), ("bare", pk)]
-            if random.random() < 0.5:
-                order.reverse()
-            for kind, key in order:
+            # Each letter rendered both ways back to back, in random order, with the
+            # garbage collector run beforehand so a collection lands in neither.
+            order = ["project", "bare"]
+            random.shuffle(order)
+            for kind in order:
+                gc.collect()
                 t = time.perf_counter()
                 if kind == "project":
-                    _project_render(key, variant)
-                    project_s += time.perf_counter() - t
+                    _project_render(pk, variant)
+                    project.append(time.perf_counter() - t)
                 else:
-                    bare(htmls[key])
-                    bare_s += time.perf_counter() - t
-        runs.append({"project_ms": 1000 * project_s / len(ids), "bare_ms": 1000 * bare_s / len(ids), "ratio": project_s / bare_s})
+                    bare(htmls[pk])
+                    bare_times.append(time.perf_counter() - t)
+        pairs = [p / b for p, b in zip(project, bare_times)]
+        runs.append({
+            "project_ms": 1000 * statistics.median(project),
+            "bare_ms": 1000 * statistics.median(bare_times),
+            "ratio": statistics.median(pairs),  # of the per-letter ratios: one slow outlier does not decide it
+        })
     _write(args.out, {"letters": len(ids), "runs": runs, "loadavg": loadavg()})
 
 
@@ -340,7 +348,8 @@ def step_throughput(args):
         letter_ids += [letter.pk for letter in letters.letters_request(determination=Determination.objects.get(pk=pk))]
     # Polled every 50 ms: the poller shares the two cores with the worker.
     ready = _wait_ready(letter_ids, timeout=600, poll=0.05)
-    worker_rate = len(letter_ids) / (max(ready.values()) - t0)
+    wall = max(ready.values()) - t0
+    worker_rate = len(letter_ids) / wall
     # How long each render took inside the worker (claim to ready), to tell
     # slower renders (CPU contention) from idle time between tasks.
     spans = [
@@ -363,6 +372,8 @@ def step_throughput(args):
         "bare_rate": bare_rate,
         "bare_pool_rate": pool_rate,
         "worker_render_s": sorted(spans)[len(spans) // 2],
+        # Share of the wall time the worker's processes spent inside a render.
+        "busy": sum(spans) / (args.processes * wall),
         "bare_render_s": 1 / bare_rate,
         "processes": args.processes,
         "loadavg": loadavg(),

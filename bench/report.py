@@ -101,8 +101,9 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
             "",
             f"Project path = `rendering.load_determination` + `rendering.letter_pdf` (database → PDF bytes, what "
             f"`letters.letter_render` runs in the task); bare = `weasyprint.HTML(string=same html).write_pdf(...)` with "
-            f"the same stylesheet, font configuration (built once) and PDF/A variant. Interleaved in one warm process, "
-            f"{letters['warm']['letters']} different letters per run, {len(runs)} runs; load {letters['warm']['loadavg']}.",
+            f"the same stylesheet, font configuration (built once) and PDF/A variant. Interleaved in one warm process: "
+            f"{letters['warm']['letters']} different letters per run, each rendered both ways back to back in random "
+            f"order; a run's ratio is the median of its per-letter ratios; {len(runs)} runs; load {letters['warm']['loadavg']}.",
             "",
             "| | median per letter | spread over runs |",
             "|---|---|---|",
@@ -147,11 +148,11 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
             f"WeasyPrint in one process (rate × processes is the budget's yardstick) and in a pool of "
             f"{worker['processes']} forked processes (what the cores actually deliver).",
             "",
-            "| worker configuration | worker letters/s | bare 1 process | bare pool | worker / (bare × processes) | worker / bare pool | render in worker (median) | bare render | load |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| worker configuration | worker letters/s | bare 1 process | bare pool (same processes) | worker / (bare × processes) | worker / bare pool | render in worker (median) | bare render | processes busy | load |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, runs in worker["throughput"].items():
-            p = worker["processes"]
+            p = runs[0].get("processes", worker["processes"])
             rates = [r["worker_rate"] for r in runs]
             ratios = [r["worker_rate"] / (r["bare_rate"] * p) for r in runs]
             pool = [r["worker_rate"] / r["bare_pool_rate"] for r in runs]
@@ -159,7 +160,8 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
                 f"| {label} | {median(rates):.2f} ({_range(rates, '{:.2f}')}) | {median([r['bare_rate'] for r in runs]):.2f} | "
                 f"{median([r['bare_pool_rate'] for r in runs]):.2f} | {median(ratios):.2f} ({_range(ratios, '{:.2f}')}) | "
                 f"{median(pool):.2f} | {1000 * median([r.get('worker_render_s', 0) for r in runs]):.0f} ms | "
-                f"{1000 * median([r.get('bare_render_s', 0) for r in runs]):.0f} ms | {runs[-1]['loadavg']} |"
+                f"{1000 * median([r.get('bare_render_s', 0) for r in runs]):.0f} ms | "
+                f"{100 * median([r.get('busy', 0) for r in runs]):.0f} % | {runs[-1]['loadavg']} |"
             )
         out.append("")
     pages = results.get("pages")

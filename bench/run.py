@@ -182,8 +182,8 @@ def bench_letters(runs: int, letters: int) -> dict:
 class Worker:
     """One Celery worker host: `celery -A imrsite worker` with its default concurrency."""
 
-    def __init__(self, url: str, media: str, extra_args=()):
-        env = env_for(url, MEDIA_ROOT=media, REDIS_URL=REDIS_URL)
+    def __init__(self, url: str, media: str, extra_args=(), extra_env=None):
+        env = env_for(url, MEDIA_ROOT=media, REDIS_URL=REDIS_URL, **(extra_env or {}))
         self.log = open(STATE / "worker.log", "ab")
         self.proc = subprocess.Popen(
             [str(Path(PY).parent / "celery"), "-A", "imrsite", "worker", "--loglevel=WARNING", "--without-gossip",
@@ -208,9 +208,13 @@ def _flush_redis():
 
 
 WORKER_CONFIGS = [
-    ("settings: prefetch ×1, max 500 tasks per child", []),
-    ("prefetch ×4", ["--prefetch-multiplier=4"]),
-    ("max 5 tasks per child", ["--max-tasks-per-child=5"]),
+    ("settings: prefetch ×1, max 500 tasks per child", [], {}),
+    ("prefetch ×4", ["--prefetch-multiplier=4"], {}),
+    ("max 5 tasks per child", ["--max-tasks-per-child=5"], {}),
+    ("database connection closed around each task (Celery's default)", [], {"CELERY_DB_REUSE_MAX": "0"}),
+    # One process leaves the other core to the machine's other load: the worker's
+    # own overhead against bare WeasyPrint with less CPU contention.
+    ("1 process (--concurrency=1)", ["--concurrency=1"], {}),
 ]
 
 
@@ -227,15 +231,16 @@ def bench_worker(runs: int, letters: int) -> dict:
     finally:
         worker.stop()
     configs = {}
-    for label, extra in WORKER_CONFIGS:
-        if extra and runs < 3:
+    for label, extra, extra_env in WORKER_CONFIGS:
+        if (extra or extra_env) and runs < 3:
             continue  # --quick: the default configuration only
         _flush_redis()
-        worker = Worker(url, media, extra)
+        worker = Worker(url, media, extra, extra_env)
         try:
             django_step(url, "throughput", "--letters", 2, "--seed", 998, "--processes", processes, redis=True, MEDIA_ROOT=media)
+            procs = 1 if "--concurrency=1" in extra else processes
             configs[label] = [
-                django_step(url, "throughput", "--letters", letters, "--seed", 10 + i, "--processes", processes,
+                django_step(url, "throughput", "--letters", letters, "--seed", 10 + i, "--processes", procs,
                             redis=True, MEDIA_ROOT=media)
                 for i in range(runs)
             ]
@@ -397,7 +402,7 @@ def main():
         results["data"] = bench_data(3 if not args.quick else 1, 1000 if not args.quick else 300, 200 if not args.quick else 50)
     if "letters" in steps:
         log("1. letter rendering: project path vs bare WeasyPrint; first render of a fresh process")
-        results["letters"] = bench_letters(runs, 6 if not args.quick else 3)
+        results["letters"] = bench_letters(runs, 10 if not args.quick else 3)
     if "worker" in steps:
         log("2–3. finalize → ready and worker throughput (real Celery worker, Redis)")
         results["worker"] = bench_worker(3 if not args.quick else 1, 20 if not args.quick else 4)

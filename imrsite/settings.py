@@ -181,6 +181,10 @@ for _option in ("unacked_restore_interval", "unacked_restore_throttle"):
     if os.environ.get(f"CELERY_{_option.upper()}"):
         CELERY_BROKER_TRANSPORT_OPTIONS[_option] = int(os.environ[f"CELERY_{_option.upper()}"])
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
+# Celery's Django fixup otherwise closes the database connection around every
+# task: each letter paid for a new PostgreSQL connection with cold caches
+# (BENCHMARKS.md, worker throughput). imrsite.celery recycles broken or old ones.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "1000000"))
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
