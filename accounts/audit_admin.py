@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils.dateparse import parse_date
 
 from imrsite.admin_mixins import ViewOnlyAdminMixin
+from imrsite.pagination import CappedPaginator
 
 from .models import AuditEvent
 
@@ -59,6 +60,9 @@ class DateRangeForm(forms.Form):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    # The trail only grows: count at most CappedPaginator's cap, not every row, per page view.
+    paginator = CappedPaginator
+    show_full_result_count = False
     list_display = ["at", "user", "action", "case", "object_type", "object_id", "client_address", "request_id"]
     list_select_related = ["user", "case"]
     list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter), DateRangeFilter]

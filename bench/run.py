@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.stats import loadavg, median, percentile, spread
+from bench.stats import loadavg, median, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable

@@ -218,7 +218,7 @@ def test_admin_is_read_only_even_for_superusers(client, world, rf):
     assert client.get(reverse("admin:accounts_auditevent_add")).status_code == 403
     assert client.post(reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
     changelist = reverse("admin:accounts_auditevent_changelist")
-    response = client.post(changelist, {"action": "delete_selected", "_selected_action": [event.pk]})
+    client.post(changelist, {"action": "delete_selected", "_selected_action": [event.pk]})
     assert AuditEvent.objects.filter(pk=event.pk).exists()
     assert client.get(reverse("admin:accounts_auditevent_change", args=[event.pk])).status_code == 200  # view only
 

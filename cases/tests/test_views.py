@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, CaseDocument, Party
+from cases.models import Case, CaseDocument
 from reviewers.models import Assignment
 from reviewers.services import reviewer_assign
 from tests.factories import (

@@ -14,7 +14,7 @@ from determinations.models import Determination, ItemDecision, Letter
 from imrsite.errors import ServiceError
 from reviewers.models import Assignment
 from reviewers.services import ATTESTATION_TEXT
-from tests.factories import PASSWORD, ReviewerFactory, UserFactory
+from tests.factories import PASSWORD, ReviewerFactory
 
 from .review_helpers import accepted_case, form_data, mtus_guideline, odg_guideline, offered_case, with_pdf
 
