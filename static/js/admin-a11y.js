@@ -67,7 +67,23 @@
     nameComboboxes(document);
   }
 
-  // After Django's own scripts (select2 starts on jQuery's ready, before "load").
+  // select2 builds (and for empty or clearable fields rebuilds) its boxes
+  // on its own schedule: name them whenever one appears, not at one moment.
+  var pending = false;
+  function runSoon() {
+    if (!pending) {
+      pending = true;
+      window.setTimeout(function () { pending = false; run(); }, 0);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    run();
+    new MutationObserver(function (mutations) {
+      for (var i = 0; i < mutations.length; i++) {
+        if (mutations[i].addedNodes.length) { runSoon(); return; }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   window.addEventListener("load", run);
-  document.addEventListener("formset:added", function () { window.setTimeout(run, 0); });
+  document.addEventListener("formset:added", runSoon);
 })();
