@@ -151,6 +151,10 @@ def determination_finalize(
     """
     determination = Determination.objects.select_for_update().select_related("case").get(pk=determination.pk)
     _refuse_if_final(determination)
+    # The finalized determination is the reviewer's own: nobody else signs it,
+    # whatever page or command calls this (user None: a historical import).
+    if user is not None and user.pk != determination.reviewer.user_id:
+        raise ServiceError("only the reviewer the case is assigned to can finalize its determination", code="not_owner")
     if revision is not None and revision != determination.revision:
         raise ConcurrentUpdateError(
             "this determination was saved elsewhere after you reviewed it; check it again before finalizing",

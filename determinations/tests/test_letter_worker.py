@@ -144,12 +144,12 @@ def claimed_pid(letter: Letter, worker: Worker) -> int:
     return int(re.search(r":(\d+)$", claimed_by).group(1))
 
 
-def test_finalize_renders_on_a_real_worker_and_a_killed_render_recovers(workers, admin_user):
+def test_finalize_renders_on_a_real_worker_and_a_killed_render_recovers(workers):
     worker = workers()
 
     # 1. Finalizing publishes the letters on commit; the worker renders them.
     determination = draft_case()
-    determination_services.determination_finalize(determination=determination, user=admin_user)
+    determination_services.determination_finalize(determination=determination, user=determination.reviewer.user)
     made = list(Letter.objects.filter(determination=determination))
     assert {row.status for row in made} == {Letter.Status.QUEUED}
     wait_for(lambda: all(status(row).status == Letter.Status.READY for row in made), 60, worker, "both letters ready")
@@ -180,10 +180,10 @@ def test_finalize_renders_on_a_real_worker_and_a_killed_render_recovers(workers,
         assert_ready_once(row, attempts=1)
 
 
-def test_poison_letter_fails_after_max_attempts_on_a_real_worker(workers, admin_user):
+def test_poison_letter_fails_after_max_attempts_on_a_real_worker(workers):
     """A render that kills its worker child every time ends failed, not in an endless loop."""
     determination = draft_case()
-    determination_services.determination_finalize(determination=determination, user=admin_user, request_letters=False)
+    determination_services.determination_finalize(determination=determination, user=determination.reviewer.user, request_letters=False)
     worker = workers(LETTER_RENDER_TEST_EXIT="1", LETTER_MAX_ATTEMPTS="2", LETTER_RENDER_LEASE_SECONDS="2")
     letter = letters.letters_request(determination=determination)[0]
     wait_for(lambda: status(letter).status == Letter.Status.FAILED, 60, worker, "the poison letter to fail")

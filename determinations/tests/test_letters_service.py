@@ -45,10 +45,10 @@ def expire_lease(letter):
     Letter.objects.filter(pk=letter.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_finalize_queues_letters_on_commit_and_they_render(django_capture_on_commit_callbacks, admin_user):
+def test_finalize_queues_letters_on_commit_and_they_render(django_capture_on_commit_callbacks):
     determination = draft_case()
     with django_capture_on_commit_callbacks(execute=True):
-        determination_services.determination_finalize(determination=determination, user=admin_user)
+        determination_services.determination_finalize(determination=determination, user=determination.reviewer.user)
     rows = list(Letter.objects.filter(determination=determination).order_by("variant"))
     assert [(r.variant, r.version, r.status, r.attempts) for r in rows] == [
         ("parties", 1, S.READY, 1), ("public", 1, S.READY, 1),
@@ -61,12 +61,12 @@ def test_finalize_queues_letters_on_commit_and_they_render(django_capture_on_com
     assert len(media_files()) == 2  # no temporary files left behind
 
 
-def test_rolled_back_finalize_publishes_nothing(django_capture_on_commit_callbacks, admin_user):
+def test_rolled_back_finalize_publishes_nothing(django_capture_on_commit_callbacks):
     determination = draft_case()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         with pytest.raises(RuntimeError):
             with transaction.atomic():
-                determination_services.determination_finalize(determination=determination, user=admin_user)
+                determination_services.determination_finalize(determination=determination, user=determination.reviewer.user)
                 raise RuntimeError("something later in the request failed")
     assert callbacks == []
     assert not Letter.objects.exists()

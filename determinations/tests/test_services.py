@@ -178,3 +178,16 @@ def test_reviewer_queue_counts_and_order(reviewer):
     assert (queue.to_accept, queue.in_progress, queue.finalized_this_month) == (1, 1, 0)
     assert [r.case.number for r in queue.rows] == [accepted.number, offered.number]
     assert queue.rows[0].item_count == 1 and queue.rows[0].days_left == (accepted.due_on - today).days
+
+
+@pytest.mark.parametrize("who", ["intake", "admin", "other_reviewer"])
+def test_only_the_determinations_reviewer_can_finalize_it(reviewer, intake_user, admin_user, who):
+    case, _ = accepted_case(reviewer)
+    draft = complete(services.determination_start(case=case, reviewer=reviewer))
+    user = {"intake": intake_user, "admin": admin_user, "other_reviewer": ReviewerFactory().user}[who]
+    with pytest.raises(ServiceError) as refused:
+        services.determination_finalize(determination=draft, user=user)
+    assert refused.value.code == "not_owner"
+    draft.refresh_from_db()
+    assert draft.status == Determination.Status.DRAFT
+    assert Case.objects.get(pk=case.pk).status != Case.Status.DECIDED
