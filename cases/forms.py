@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from imrsite.errors import ServiceError
+from imrsite.forms import add_service_error
 
 from . import services
 from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
@@ -18,12 +18,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def add_service_error(form, exc: ServiceError, *, prefix_map: dict | None = None) -> None:
-    """Show a service's refusal beside the field it names (or above the form)."""
-    name = (prefix_map or {}).get(exc.field, exc.field)
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 class CaseForm(forms.Form):

@@ -21,6 +21,7 @@ from accounts.roles import user_roles
 from imrsite.access import staff_required
 from imrsite.downloads import StoredFileError, open_verified, protect_file_response
 from imrsite.errors import ServiceError
+from imrsite.forms import add_service_error
 from imrsite.pagination import CappedPaginator
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
@@ -35,7 +36,6 @@ from .forms import (
     ExpediteForm,
     RecordsCompleteForm,
     ScreeningForm,
-    add_service_error,
 )
 from .models import Case, Party
 

@@ -23,6 +23,7 @@ from accounts import audit
 from accounts.roles import user_roles
 from cases.selectors import case_for_user
 from imrsite.errors import ServiceError
+from imrsite.forms import add_service_error
 from reviewers import services as reviewer_services
 from reviewers.models import Assignment, Reviewer
 
@@ -119,7 +120,7 @@ def accept(request, number):
         try:
             reviewer_services.assignment_accept(assignment=assignment, user=request.user, attested=True)
         except ServiceError as exc:
-            form.add_error("attested" if exc.field == "attested" else None, exc.message)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"You accepted {case.number}. Your attestation is recorded.")
             return redirect("review:determination", number=case.number)
@@ -135,7 +136,7 @@ def decline(request, number):
         try:
             reviewer_services.assignment_decline(assignment=assignment, user=request.user, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+            add_service_error(form, exc)
         else:
             messages.success(request, f"You declined {case.number}. Intake has been told and will reassign it.")
             return redirect("review:dashboard")
