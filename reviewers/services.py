@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.roles import user_roles
 from cases import services as case_services
 from cases.models import Case
 from accounts import audit
@@ -113,6 +114,9 @@ def reviewer_assign(
     `accepted=True` (imports of decided cases) records the reviewer's
     attestation at once.
     """
+    # Assigning is intake's and admins' work, whoever calls (a view, admin, a command).
+    if assigned_by is not None and not user_roles(assigned_by).staff:
+        raise ServiceError("only intake staff or an administrator can assign a reviewer", field="reviewer", code="not_staff")
     try:
         with transaction.atomic():
             case = case_services.case_lock(case)

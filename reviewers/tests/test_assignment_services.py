@@ -117,3 +117,23 @@ def test_accepted_assignment_cannot_be_declined(reviewer):
         assignment_decline(assignment=assignment, user=reviewer.user, reason="changed my mind")
     case.refresh_from_db()
     assert case.status == Case.Status.IN_REVIEW
+
+
+def test_a_reviewer_cannot_assign_a_case_even_through_the_service(db):
+    """The staff-only rule holds in the service, not only behind the intake views."""
+    import pytest
+
+    from cases import services as case_services
+    from imrsite.errors import ServiceError
+    from reviewers.models import Assignment
+    from reviewers.services import reviewer_assign
+    from tests.factories import CaseFactory, DisputedItemFactory, ReviewerFactory
+
+    case = CaseFactory()
+    DisputedItemFactory(case=case)
+    case = case_services.case_mark_eligible(case=case, assigned_on=case.received_on)
+    other = ReviewerFactory()
+    with pytest.raises(ServiceError) as refused:
+        reviewer_assign(case=case, reviewer=other, assigned_by=ReviewerFactory().user)
+    assert refused.value.code == "not_staff"
+    assert not Assignment.objects.filter(case=case).exists()
