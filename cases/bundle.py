@@ -1,12 +1,9 @@
-"""Case bundles (docs/case-bundle.md): parse, validate, import.
+"""Case bundles (docs/case-bundle.md): the format, parsed and validated.
 
-Two passes. The first checks the structure of every case in the file
-(unknown keys, types, ISO dates, choices, cross-field dates) and collects
-every problem. The second imports inside one transaction through the same
-services the browser uses (registration, eligibility, the reviewer
-eligibility and conflict rules, finalization); a ServiceError becomes a
-problem on the path of the field it names. Any problem rolls the whole file
-back, so a bundle is imported completely or not at all.
+The first of two passes: check the structure of every case in the file
+(unknown keys, types, ISO dates, choices, cross-field dates) and collect
+every problem, writing nothing. The second pass, the import itself, writes
+through three apps' services and lives in `determinations.bundle_import`.
 """
 
 import json
@@ -14,24 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from django.db import transaction
 from django.utils import timezone
 
-from determinations import services as determination_services
-from determinations.models import EvidenceLevel, Guideline
-from imrsite.errors import ServiceError
-from reviewers import services as reviewer_services
-from reviewers.models import US_STATES, Reviewer
+from determinations.models import Guideline
+from reviewers.models import US_STATES
 
-from . import deadlines
-from . import services as case_services
 from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
-
-# Imported cases were accepted by the system they come from, late or not.
-UNTIMELY_OVERRIDE_REASON = "Imported: filed as received"
-# The bundle format has no field for it; say so rather than invent one.
-LOWER_LEVEL_REASON = "Imported from a case bundle: the source record states no reason."
-
 
 class BundleError(Exception):
     """The bundle was refused; `problems` holds one "path: message" line each."""
@@ -347,208 +332,3 @@ def load_bundle(raw: bytes | str) -> list[dict]:
         raise BundleError([f"(file): not valid JSON: {exc}"]) from exc
     return parse_bundle(data)
 
-
-# --- import -----------------------------------------------------------------------
-
-class _CaseRefused(Exception):
-    def __init__(self, path: str, message: str):
-        self.line = f"{path}: {message}"
-
-
-def _refusal(exc: ServiceError, prefix: str, fields: dict[str | None, str]) -> _CaseRefused:
-    """Map the service's field to the bundle path it came from."""
-    name = fields.get(exc.field, exc.field)
-    return _CaseRefused(f"{prefix}.{name}" if name else prefix, exc.message)
-
-
-def _party(prefix: str, *, kind: str, name: str, **details) -> Party:
-    try:
-        return case_services.party_get_or_create(kind=kind, name=name, **details)
-    except ServiceError as exc:
-        raise _refusal(exc, prefix, {}) from exc
-
-
-def guideline_for_name(name: str) -> Guideline:
-    """The catalog entry cited by name; an unknown one joins the catalog."""
-    guideline = Guideline.objects.filter(name__iexact=name).first()
-    if guideline is not None:
-        return guideline
-    lowered = name.lower()
-    family = next(
-        (
-            value
-            for word, value in [
-                ("acoem", Guideline.Family.ACOEM),
-                ("chronic pain", Guideline.Family.CHRONIC_PAIN),
-                ("postsurgical", Guideline.Family.POSTSURGICAL),
-                ("acupuncture", Guideline.Family.ACUPUNCTURE),
-                ("opioid", Guideline.Family.OPIOIDS),
-                ("formulary", Guideline.Family.FORMULARY),
-                ("odg", Guideline.Family.ODG),
-                ("official disability", Guideline.Family.ODG),
-            ]
-            if word in lowered
-        ),
-        Guideline.Family.OTHER,
-    )
-    if "mtus" in lowered:
-        level = EvidenceLevel.MTUS
-    elif family == Guideline.Family.ODG:
-        level = EvidenceLevel.NATIONAL_STANDARDS
-    else:
-        level = EvidenceLevel.PEER_REVIEWED
-    return Guideline.objects.create(name=name, family=family, evidence_level=level)
-
-
-def _import_case(spec: dict, prefix: str) -> Case:
-    employee = spec["employee"]
-    parties = {
-        "employee": _party(
-            f"{prefix}.employee",
-            kind=Party.Kind.PERSON,
-            name=f"{employee['first_name']} {employee['last_name']}",
-            first_name=employee["first_name"],
-            last_name=employee["last_name"],
-            date_of_birth=employee["date_of_birth"],
-            sex=employee["sex"],
-        ),
-        "employer": _party(f"{prefix}.employer", kind=Party.Kind.ORGANIZATION, name=spec["employer"]["name"]),
-        "claims_administrator": _party(
-            f"{prefix}.claims_administrator", kind=Party.Kind.ORGANIZATION, name=spec["claims_administrator"]["name"]
-        ),
-        "requesting_provider": _party(
-            f"{prefix}.requesting_provider",
-            kind=Party.Kind.PERSON,
-            name=spec["requesting_provider"]["name"],
-            specialty=spec["requesting_provider"]["specialty"],
-        ),
-    }
-    late = spec["received_on"] > deadlines.application_deadline(spec["ur_decision_date"])
-    try:
-        case = case_services.case_register(
-            data=case_services.CaseData(
-                review_type=spec["review_type"],
-                received_on=spec["received_on"],
-                ur_decision_date=spec["ur_decision_date"],
-                date_of_injury=spec["date_of_injury"],
-                claim_number=spec["claim_number"],
-                diagnosis=spec.get("diagnosis", ""),
-                **parties,
-            ),
-            items=[
-                case_services.ItemData(
-                    description=item["description"],
-                    category=item["category"],
-                    claims_administrator_guideline=item["claims_administrator_guideline"] or "",
-                )
-                for item in spec["disputed_items"]
-            ],
-            number=spec.get("case_number"),
-            untimely_override_reason=UNTIMELY_OVERRIDE_REASON if late else "",
-        )
-    except ServiceError as exc:
-        raise _refusal(exc, prefix, {"untimely_override_reason": "received_on"}) from exc
-
-    CaseDocument.objects.bulk_create(
-        [
-            CaseDocument(case=case, title=doc["title"], kind=doc["kind"], author=doc["author"], dated=doc["dated"])
-            for doc in spec.get("documents", [])
-        ]
-    )
-    try:
-        if spec.get("assigned_on"):
-            case = case_services.case_mark_eligible(case=case, assigned_on=spec["assigned_on"])
-        if spec.get("records_complete_on"):
-            case = case_services.case_mark_records_complete(case=case, on=spec["records_complete_on"])
-    except ServiceError as exc:
-        raise _refusal(exc, prefix, {"status": "assigned_on"}) from exc
-
-    reviewer = None
-    if spec.get("reviewer"):
-        reviewer = _import_reviewer(spec["reviewer"], f"{prefix}.reviewer")
-        try:
-            reviewer_services.reviewer_assign(
-                case=case, reviewer=reviewer, on=spec["assigned_on"], accepted=True, check_capacity=False
-            )
-        except ServiceError as exc:
-            raise _refusal(exc, prefix, {}) from exc
-    if spec.get("determination"):
-        _import_determination(case, reviewer, spec["determination"], f"{prefix}.determination")
-    return case
-
-
-def _import_reviewer(spec: dict, prefix: str) -> Reviewer:
-    try:
-        return reviewer_services.reviewer_upsert(
-            data=reviewer_services.ReviewerData(
-                email=spec["email"],
-                first_name=spec["first_name"],
-                last_name=spec["last_name"],
-                active_practice_since=spec["active_practice_since"],
-                weekly_practice_hours=spec["weekly_practice_hours"],
-                board_certifications=spec["board_certifications"],
-                licenses=[
-                    reviewer_services.LicenseData(state=lic["state"], number=lic["number"], expires_on=lic["expires_on"])
-                    for lic in spec["licenses"]
-                ],
-                affiliations=spec["affiliations"],
-            )
-        )
-    except ServiceError as exc:
-        raise _refusal(exc, prefix, {}) from exc
-
-
-def _import_determination(case: Case, reviewer: Reviewer, spec: dict, prefix: str) -> None:
-    items = list(case.items.order_by("position"))
-    decisions = []
-    for data in spec["decisions"]:
-        guideline = guideline_for_name(data["guideline"])
-        decisions.append(
-            determination_services.DecisionData(
-                item_id=items[data["item"]].pk,
-                decision=data["decision"],
-                guideline=guideline,
-                section=data.get("section", ""),
-                pages=data.get("pages", ""),
-                lower_level_reason="" if guideline.evidence_level == EvidenceLevel.MTUS else LOWER_LEVEL_REASON,
-                rationale=data["rationale"],
-            )
-        )
-    try:
-        determination = determination_services.determination_start(case=case, reviewer=reviewer)
-        determination = determination_services.determination_save_draft(
-            determination=determination, clinical_case_summary=spec["clinical_case_summary"], decisions=decisions
-        )
-        determination_services.determination_finalize(
-            determination=determination, user=None, decided_on=spec["decided_on"], request_letters=False
-        )
-    except ServiceError as exc:
-        case_prefix = prefix.rsplit(".", 1)[0]
-        if exc.field == "documents":
-            raise _refusal(exc, case_prefix, {}) from exc
-        raise _refusal(exc, prefix, {"decision": "decisions", "guideline": "decisions", "rationale": "decisions"}) from exc
-
-
-def import_bundle(cases: list[dict]) -> list[Case]:
-    """Import parsed cases in one transaction; BundleError (nothing written) on any refusal.
-
-    Each case runs in a savepoint, so a refused case does not stop the
-    others from being checked and every problem of the file is reported.
-    """
-    problems: list[str] = []
-    imported: list[Case] = []
-    with transaction.atomic():
-        for index, spec in enumerate(cases):
-            try:
-                with transaction.atomic():
-                    imported.append(_import_case(spec, f"cases[{index}]"))
-            except _CaseRefused as exc:
-                problems.append(exc.line)
-        if problems:
-            raise BundleError(problems)
-    return imported
-
-
-def import_bundle_file(path) -> list[Case]:
-    with open(path, "rb") as handle:
-        return import_bundle(load_bundle(handle.read()))

@@ -2,7 +2,7 @@
 open cases at every stage.
 
 Everything goes through the services: the seed case and the open cases are
-imported by cases.bundle (the `import_cases` path), and the reviewer steps
+imported by determinations.bundle_import (the `import_cases` path), and the reviewer steps
 use reviewer_assign, assignment_accept and the determination services.
 Running it again adds nothing that exists already.
 """
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from cases import bundle
+from determinations import bundle_import
 from cases import services as case_services
 from cases.models import Case
 from determinations import letters
@@ -110,7 +111,7 @@ def ensure_seed_case(result: DemoResult) -> Case:
     """The seed letter's case, imported like any bundle, with its letters requested."""
     case = Case.objects.filter(number=SEED_CASE_NUMBER).first()
     if case is None:
-        case = bundle.import_bundle(bundle.load_bundle(SEED_BUNDLE.read_bytes()))[0]
+        case = bundle_import.import_bundle(bundle.load_bundle(SEED_BUNDLE.read_bytes()))[0]
         result.cases_created.append(case.number)
     determination = case.determinations.filter(status=Determination.Status.FINAL).first()
     if determination is not None and not determination.letters.exists():
@@ -269,7 +270,7 @@ def ensure_open_cases(users: dict, result: DemoResult, today: date | None = None
         if Case.objects.filter(claim_number=spec["claim_number"]).exists():
             continue
         with transaction.atomic():
-            case = bundle.import_bundle(bundle.parse_bundle({"cases": [copy.deepcopy(spec)]}))[0]
+            case = bundle_import.import_bundle(bundle.parse_bundle({"cases": [copy.deepcopy(spec)]}))[0]
             _advance(case, plan, users)
         result.cases_created.append(case.number)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.bundle import BundleError, import_bundle, load_bundle
+from cases.bundle import BundleError, load_bundle
+from determinations.bundle_import import import_bundle
 from cases.models import Case, CaseDocument, DisputedItem, Party
 from determinations.models import Determination, Letter
 from reviewers.models import Assignment, Reviewer

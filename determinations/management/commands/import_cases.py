@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.bundle import BundleError, import_bundle_file
+from cases.bundle import BundleError
+from determinations.bundle_import import import_bundle_file
 
 
 class Command(BaseCommand):

@@ -1,0 +1,60 @@
+"""Writes on cases, one module per responsibility:
+
+- `numbering`: case numbers;
+- `parties`: people and organizations;
+- `registration`: a new application and its items;
+- `status`: the state machine and the stored deadlines;
+- `screening`: eligibility;
+- `documents`: uploads;
+- `access`: break-glass emergency access.
+
+Every caller (intake views, admin, import, generators, other apps'
+services) goes through these functions; none of them changes `Case.status`
+itself. The names below are the package's public face, so callers write
+`cases.services.case_register(...)` whatever module holds it.
+"""
+
+from .access import emergency_access_check, emergency_access_grant, emergency_access_revoke
+from .documents import DocumentUpload, document_add, documents_add
+from .numbering import (
+    case_number_issue,
+    case_number_reserve,
+    case_numbers_issue_block,
+    format_case_number,
+    parse_case_number,
+)
+from .parties import PartyInput, party_get_or_create
+from .registration import (
+    CaseData,
+    ItemData,
+    case_date_problems,
+    case_intake,
+    case_register,
+    find_duplicates,
+    validate_case_dates,
+)
+from .screening import ScreeningOutcome, case_screen, screening_duplicates
+from .status import (
+    TRANSITIONS,
+    _apply_deadlines,
+    case_compute_deadlines,
+    case_convert_to_expedited,
+    case_lock,
+    case_mark_decided,
+    case_mark_eligible,
+    case_mark_ineligible,
+    case_mark_records_complete,
+    case_refresh_deadlines,
+    case_transition,
+)
+
+__all__ = [
+    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
+    "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
+    "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",
+    "case_register", "case_screen", "case_transition", "document_add", "documents_add",
+    "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",
+    "format_case_number", "parse_case_number", "party_get_or_create", "screening_duplicates",
+    "validate_case_dates", "_apply_deadlines",
+]

@@ -1,0 +1,145 @@
+"""Case documents: checked, hashed, stored privately (requirement 12; security.md 21–23, 26)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from imrsite.errors import ServiceError
+
+from ..models import Case
+from .status import case_lock
+
+@dataclass
+class DocumentUpload:
+    uploaded_file: object  # a Django UploadedFile
+    kind: str
+    author: str = ""
+    dated: date | None = None
+    title: str = ""
+
+
+def _pdf_page_count(uploaded_file, *, field_name: str) -> int:
+    """Refuse anything that is not a readable, unencrypted PDF; return its page count.
+
+    The name and the browser's content type prove nothing: the bytes must
+    start with the PDF magic, end with an end-of-file marker (a truncated
+    upload does not) and parse.
+    """
+    from pypdf import PdfReader
+
+    name = getattr(uploaded_file, "name", "") or "file"
+    uploaded_file.seek(0)
+    head = uploaded_file.read(1024)
+    if not head.startswith(b"%PDF-"):
+        raise ServiceError(f"{name} is not a PDF (its content is not a PDF file)", field=field_name, code="not_pdf")
+    size = uploaded_file.size
+    uploaded_file.seek(max(0, size - 2048))
+    if b"%%EOF" not in uploaded_file.read():
+        raise ServiceError(f"{name} is incomplete or damaged (no end-of-file marker)", field=field_name, code="pdf_truncated")
+    uploaded_file.seek(0)
+    try:
+        reader = PdfReader(uploaded_file, strict=False)
+        if reader.is_encrypted:
+            raise ServiceError(f"{name} is encrypted or password-protected", field=field_name, code="pdf_encrypted")
+        pages = len(reader.pages)
+        root = reader.trailer["/Root"]
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else {}
+        active = "/OpenAction" in root and "/JS" in str(root["/OpenAction"].get_object())
+        if "/JavaScript" in names or "/EmbeddedFiles" in names or active:
+            raise ServiceError(
+                f"{name} contains scripts or embedded files, which are not accepted", field=field_name, code="pdf_active"
+            )
+    except ServiceError:
+        raise
+    except Exception as exc:  # a hostile file can make the parser fail in any way; all mean "not a PDF we accept"
+        raise ServiceError(f"{name} could not be read as a PDF ({exc.__class__.__name__})", field=field_name, code="pdf_malformed") from exc
+    if pages < 1:
+        raise ServiceError(f"{name} has no pages", field=field_name, code="pdf_empty")
+    uploaded_file.seek(0)
+    return pages
+
+
+def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today: date | None = None):
+    """Store several PDFs for a case, all or none.
+
+    Every file is checked before anything is written; stored files are
+    removed again if the transaction fails, so nothing is left half-written.
+    """
+    import hashlib
+    from pathlib import PurePath
+
+    from ..models import CaseDocument
+
+    if not uploads:
+        raise ServiceError("choose at least one PDF", field="file", code="no_files")
+    today = today or timezone.localdate()
+    prepared = []
+    for upload in uploads:
+        f = upload.uploaded_file
+        field_name = "file"
+        if f.size > settings.DOCUMENT_MAX_UPLOAD_BYTES:
+            raise ServiceError(
+                f"{f.name} is {f.size / 1_048_576:.1f} MB; the limit is {settings.DOCUMENT_MAX_UPLOAD_BYTES / 1_048_576:.0f} MB",
+                field=field_name,
+                code="too_large",
+            )
+        if upload.kind not in CaseDocument.Kind.values:
+            raise ServiceError("choose a document kind", field="kind")
+        if upload.dated and upload.dated > today:
+            raise ServiceError("cannot be in the future", field="dated", code="future_date")
+        pages = _pdf_page_count(f, field_name=field_name)
+        digest = hashlib.sha256()
+        f.seek(0)
+        for chunk in f.chunks():
+            digest.update(chunk)
+        f.seek(0)
+        original = PurePath((f.name or "").replace("\\", "/")).name[:255]
+        title = (upload.title or "").strip() or PurePath(original).stem or "Document"
+        prepared.append((upload, f, pages, digest.hexdigest(), original, title[:255]))
+
+    written = []
+    try:
+        with transaction.atomic():
+            case = case_lock(case)
+            documents = []
+            for upload, f, pages, sha, original, title in prepared:
+                doc = CaseDocument(
+                    case=case,
+                    title=title,
+                    kind=upload.kind,
+                    author=(upload.author or "").strip(),
+                    dated=upload.dated,
+                    received_on=today,
+                    original_filename=original,
+                    size=f.size,
+                    sha256=sha,
+                    page_count=pages,
+                    uploaded_by=user,
+                )
+                # upload_to names the stored file by a UUID, never the user's name.
+                doc.file.save(original or "document.pdf", f, save=False)
+                written.append(doc.file.name)
+                doc.save()
+                audit.record(
+                    audit.Action.DOCUMENT_UPLOAD, actor=user, case=case, obj=doc,
+                    detail={"kind": doc.kind, "pages": pages, "size": doc.size},
+                )
+                documents.append(doc)
+    except Exception:
+        for name in written:
+            CaseDocument._meta.get_field("file").storage.delete(name)
+        raise
+    return documents
+
+
+def document_add(*, case: Case, uploaded_file, kind: str, author: str = "", dated: date | None = None, title: str = "", user=None):
+    """One PDF; see `documents_add`."""
+    return documents_add(
+        case=case, uploads=[DocumentUpload(uploaded_file=uploaded_file, kind=kind, author=author, dated=dated, title=title)], user=user
+    )[0]
+

@@ -1,0 +1,118 @@
+"""Eligibility screening (domain.md §2.3; requirement 4)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from imrsite.errors import ServiceError
+
+from ..models import Case
+from .registration import find_duplicates
+from .status import S, case_lock, case_mark_eligible, case_mark_ineligible
+
+# Duplicates count against applications still pending or already decided; an
+# earlier filing found ineligible or withdrawn does not block a new one.
+_DUPLICATE_BLOCKING = (S.RECEIVED, S.DEFERRED, S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW, S.DECIDED)
+
+
+def screening_duplicates(*, case: Case) -> list[Case]:
+    """Earlier applications this case duplicates (same employee, claim, UR date, treatment)."""
+    found = find_duplicates(
+        employee=case.employee,
+        claim_number=case.claim_number,
+        ur_decision_date=case.ur_decision_date,
+        descriptions=[item.description for item in case.items.all()],
+        exclude_pk=case.pk,
+    )
+    return [c for c in found if c.status in _DUPLICATE_BLOCKING and c.pk < case.pk]
+
+
+@dataclass
+class ScreeningOutcome:
+    case: Case
+    reason: str  # an IneligibleReason value, "liability" for a deferral, "" when eligible
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reason
+
+
+@transaction.atomic
+def case_screen(
+    *,
+    case: Case,
+    signature_present: bool,
+    ur_decision_attached: bool,
+    conditional_non_certification: bool,
+    liability_disputed: bool,
+    untimely_override_reason: str = "",
+    note: str = "",
+    notice_on: date | None = None,
+    notice_method: str = Case.NoticeMethod.ELECTRONIC,
+    today: date | None = None,
+) -> ScreeningOutcome:
+    """Apply the eligibility checklist, in the order DWC reports reasons.
+
+    Hard defects (signature, UR decision, timeliness, CNC, duplicate) make the
+    application ineligible with that coded reason; a liability dispute defers
+    it; otherwise it is eligible and the notice of assignment starts the
+    records clock.
+    """
+    today = today or timezone.localdate()
+    case = case_lock(case)
+    if case.status not in (S.RECEIVED, S.DEFERRED):
+        raise ServiceError(
+            f"a case that is {case.get_status_display().lower()} has already been screened",
+            field="status",
+            code="already_screened",
+        )
+    if notice_method not in Case.NoticeMethod.values:
+        raise ServiceError("choose mail or electronic", field="notice_method")
+    notice_on = notice_on or today
+    if notice_on > today:
+        raise ServiceError("cannot be in the future", field="notice_on", code="future_date")
+    if notice_on < case.received_on:
+        raise ServiceError("cannot be before the application was received", field="notice_on")
+    override = (untimely_override_reason or "").strip() or case.untimely_override_reason
+    duplicates = screening_duplicates(case=case)
+
+    checks = [
+        (not signature_present, Case.IneligibleReason.NO_SIGNATURE),
+        (not ur_decision_attached, Case.IneligibleReason.NO_UR_DECISION),
+        (case.is_untimely and not override, Case.IneligibleReason.UNTIMELY),
+        (conditional_non_certification, Case.IneligibleReason.CNC),
+        (bool(duplicates), Case.IneligibleReason.DUPLICATE),
+        (liability_disputed, Case.IneligibleReason.LIABILITY),
+    ]
+    reason = next((code for failed, code in checks if failed), "")
+
+    # The checklist answers are kept whatever the outcome, so the page shows
+    # what was decided and why.
+    Case.objects.filter(pk=case.pk).update(
+        signature_present=signature_present,
+        ur_decision_attached=ur_decision_attached,
+        information_not_received=conditional_non_certification,
+        liability_disputed=liability_disputed,
+        untimely_override_reason=override,
+        duplicate_of=duplicates[0] if duplicates else None,
+    )
+    note = (note or "").strip()
+    if reason == Case.IneligibleReason.LIABILITY and case.status == S.DEFERRED:
+        # Still disputed: the case stays deferred; only the note changes.
+        Case.objects.filter(pk=case.pk).update(eligibility_note=note, eligibility_decided_at=timezone.now())
+    elif not reason:
+        case = case_mark_eligible(case=case, assigned_on=notice_on, notice_method=notice_method)
+        if note:
+            Case.objects.filter(pk=case.pk).update(eligibility_note=note)
+            case.eligibility_note = note
+    else:
+        if reason == Case.IneligibleReason.DUPLICATE and not note:
+            note = f"Duplicate of {duplicates[0].number}."
+        case = case_mark_ineligible(case=case, reason=reason, note=note)
+    case.refresh_from_db()
+    audit.record(audit.Action.CASE_SCREEN, case=case, obj=case, detail={"outcome": reason or "eligible", "status": case.status})
+    return ScreeningOutcome(case=case, reason=reason)
+

@@ -1,0 +1,153 @@
+"""The case state machine and its stored deadlines.
+
+No caller changes `Case.status` itself: every move goes through
+`case_transition`, which refuses an illegal one and recomputes the due dates.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from imrsite.errors import ServiceError
+
+from .. import deadlines
+from ..models import Case, ReviewType
+
+S = Case.Status
+
+# Legal moves of the case state machine (domain.md §2.13).
+TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.INELIGIBLE, S.DEFERRED, S.AWAITING_RECORDS, S.WITHDRAWN, S.TERMINATED},
+    S.DEFERRED: {S.RECEIVED, S.INELIGIBLE, S.AWAITING_RECORDS, S.WITHDRAWN},
+    S.AWAITING_RECORDS: {S.RECORDS_COMPLETE, S.IN_REVIEW, S.TERMINATED, S.WITHDRAWN},
+    S.RECORDS_COMPLETE: {S.IN_REVIEW, S.TERMINATED, S.WITHDRAWN},
+    S.IN_REVIEW: {S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.DECIDED, S.TERMINATED, S.WITHDRAWN},
+    S.INELIGIBLE: set(),
+    S.DECIDED: set(),
+    S.TERMINATED: set(),
+    S.WITHDRAWN: set(),
+}
+
+
+
+def _apply_deadlines(case: Case) -> None:
+    """Recompute the stored due dates from the case's dates (one rule, one place)."""
+    expedited = case.review_type == ReviewType.EXPEDITED
+    case.records_due_on = deadlines.records_due(
+        assigned_on=case.assigned_on, expedited=expedited, electronic_notice=case.notice_method == Case.NoticeMethod.ELECTRONIC,
+        expedited_since=case.expedited_since,
+    )
+    case.decision_due_on = deadlines.decision_due(
+        records_complete_on=case.records_complete_on, expedited=expedited, formulary=case.is_formulary_dispute,
+        expedited_since=case.expedited_since,
+    )
+    if case.status in (S.AWAITING_RECORDS,):
+        case.due_on = case.records_due_on
+    elif case.status in (S.RECORDS_COMPLETE, S.IN_REVIEW):
+        case.due_on = case.decision_due_on or case.records_due_on
+    else:
+        case.due_on = None
+
+
+def case_compute_deadlines(*, case: Case) -> Case:
+    """Set the due dates on an unsaved case (bulk generators save them themselves)."""
+    _apply_deadlines(case)
+    return case
+
+
+def case_transition(*, case: Case, to: str, save: bool = True, actor=None) -> Case:
+    """Move the case to status `to`; audited (`actor` defaults to the request's user)."""
+    if to not in TRANSITIONS.get(case.status, set()):
+        raise ServiceError(
+            f"a case that is {case.get_status_display().lower()} cannot become {S(to).label.lower()}",
+            field="status",
+            code="illegal_transition",
+        )
+    previous = case.status
+    case.status = to
+    _apply_deadlines(case)
+    if save:
+        case.save()
+    if case.pk:  # bulk generators move unsaved cases; they are not yet on record
+        audit.record(audit.Action.CASE_STATUS, actor=actor, case=case, obj=case, detail={"from": previous, "to": to})
+    return case
+
+
+def case_lock(case_or_pk) -> Case:
+    """Re-read a case with a row lock (inside a transaction)."""
+    pk = getattr(case_or_pk, "pk", case_or_pk)
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+@transaction.atomic
+def case_mark_eligible(*, case: Case, assigned_on: date, notice_method: str = Case.NoticeMethod.ELECTRONIC) -> Case:
+    """Eligible: the notice of assignment goes out and records become due."""
+    case = case_lock(case)
+    case.assigned_on = assigned_on
+    case.notice_method = notice_method
+    case.ineligible_reason = ""
+    case.eligibility_decided_at = timezone.now()
+    return case_transition(case=case, to=S.AWAITING_RECORDS)
+
+
+@transaction.atomic
+def case_mark_ineligible(*, case: Case, reason: str, note: str = "") -> Case:
+    if reason not in Case.IneligibleReason.values:
+        raise ServiceError("choose a reason", field="ineligible_reason")
+    case = case_lock(case)
+    case.ineligible_reason = reason
+    case.eligibility_note = note
+    case.eligibility_decided_at = timezone.now()
+    to = S.DEFERRED if reason == Case.IneligibleReason.LIABILITY else S.INELIGIBLE
+    if to == S.DEFERRED:
+        case.ineligible_reason = ""
+    return case_transition(case=case, to=to)
+
+
+@transaction.atomic
+def case_mark_records_complete(*, case: Case, on: date) -> Case:
+    case = case_lock(case)
+    if case.assigned_on and on < case.assigned_on:
+        raise ServiceError("cannot be before the notice of assignment", field="records_complete_on")
+    case.records_complete_on = on
+    if case.status == S.AWAITING_RECORDS:
+        return case_transition(case=case, to=S.RECORDS_COMPLETE)
+    _apply_deadlines(case)
+    case.save()
+    audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["records_complete_on"]})
+    return case
+
+
+@transaction.atomic
+def case_convert_to_expedited(*, case: Case, on: date) -> Case:
+    """A treating physician certified an imminent and serious threat (9792.10.4(c))."""
+    case = case_lock(case)
+    if case.review_type == ReviewType.EXPEDITED:
+        raise ServiceError("the case is already expedited", field="review_type")
+    if not case.is_open:
+        raise ServiceError("only an open case can be expedited", field="review_type")
+    case.review_type = ReviewType.EXPEDITED
+    case.expedited_since = on
+    _apply_deadlines(case)
+    case.save()
+    audit.record(
+        audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["review_type", "expedited_since"], "review_type": case.review_type}
+    )
+    return case
+
+
+def case_mark_decided(*, case: Case, on: date, actor=None) -> Case:
+    """Called by the determination service inside its transaction."""
+    case.decided_on = on
+    return case_transition(case=case, to=S.DECIDED, actor=actor)
+
+
+def case_refresh_deadlines(*, case: Case) -> Case:
+    _apply_deadlines(case)
+    Case.objects.filter(pk=case.pk).update(
+        records_due_on=case.records_due_on, decision_due_on=case.decision_due_on, due_on=case.due_on
+    )
+    return case
+
