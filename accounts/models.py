@@ -97,6 +97,9 @@ class AuditEvent(models.Model):
         AUTHZ_DENIED = "authz.denied", "Access denied"
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+        API_TOKEN = "api.token", "API token issued"
+        API_ACCOUNT = "api.account", "API service account changed"
+        API_MANIFEST = "api.manifest", "API notice manifest read or acknowledged"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

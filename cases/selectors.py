@@ -2,7 +2,9 @@
 
 `visible_cases` is the one queryset every case, document and letter view
 starts from: staff see all cases, a reviewer only those offered or assigned
-to them (any other case is a 404, the same as a case that does not exist).
+to them, a claims administrator's API service account only the cases its
+organization administers (any other case is a 404, the same as a case that
+does not exist).
 """
 
 from django.db.models import Q, QuerySet
@@ -22,6 +24,10 @@ def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
         return qs
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
+    if not roles.reviewer:
+        organization_id = service_account_organization_id(user)
+        if organization_id is not None:
+            return qs.filter(claims_administrator_id=organization_id) if organization_id else qs.none()
     # Break-glass grants (EmergencyAccess) open one case each until they expire or are revoked.
     visible = Q(pk__in=emergency_case_ids(user))
     if roles.reviewer and hasattr(user, "reviewer"):
@@ -32,6 +38,19 @@ def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
             ).values("case_id")
         )
     return qs.filter(visible)
+
+
+def service_account_organization_id(user) -> int | None:
+    """For a claims administrator's service account (api.ServiceAccount): the
+    organization (Party) whose cases it sees, or 0 once revoked. None for
+    people. A service account never holds a role: the API refuses one that
+    does (api.authentication), so the role checks above never see one."""
+    from api.selectors import service_account_of
+
+    account = service_account_of(user)
+    if account is None:
+        return None
+    return account.organization_id if account.is_active else 0
 
 
 def emergency_case_ids(user, now=None) -> QuerySet:

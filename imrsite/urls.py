@@ -15,6 +15,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path("letters/", include("determinations.letter_urls")),
+    # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
+    path("", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

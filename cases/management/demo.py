@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from api.demo import seed_demo_api
 from cases import bundle
 from determinations import bundle_import
 from cases import services as case_services
@@ -281,5 +282,6 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
         users = ensure_users(password=password, result=result)
     ensure_seed_case(result)
     ensure_open_cases(users, result)
+    result.users_created += seed_demo_api(password=password or result.password, result=result)
     return result
 
