@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import audit
 from imrsite.errors import ServiceError
+from imrsite.scanning import scan_upload
 
 from ..models import Case
 from .status import case_lock
@@ -93,6 +94,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
         if upload.dated and upload.dated > today:
             raise ServiceError("cannot be in the future", field="dated", code="future_date")
         pages = _pdf_page_count(f, field_name=field_name)
+        scan_upload(f, name=f.name or "file")
         digest = hashlib.sha256()
         f.seek(0)
         for chunk in f.chunks():
