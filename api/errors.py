@@ -37,7 +37,8 @@ def _compact(status: int, msg: str, ref_id: str) -> bytes:
 
 def error_response(status: int, msg: str, *, code: str = "", request=None, view_name: str = "", headers: dict | None = None):
     ref_id = uuid.uuid4().hex
-    user = getattr(request, "user", None) if request is not None else None
+    # DRF's user as far as authentication got (reading `.user` would start it again).
+    user = request.__dict__.get("_user") if request is not None else None
     logger.warning(
         "api error refId=%s status=%s code=%s view=%s account=%s",
         ref_id, status, code or status, view_name or "-", getattr(user, "pk", None) or "-",
