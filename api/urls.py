@@ -20,5 +20,6 @@ urlpatterns = [
     path(BASE + "docs/download/<path:handle>", views.DocumentDownloadView.as_view(), name="docs_download"),
     path("apigw/openapi.json", pages.schema, name="schema"),
     path("apigw/docs/", pages.documentation, name="docs"),
-    re_path(r"^apigw/(?P<rest>.*)$", views.not_found, name="not_found"),
+    # Anything else under /apigw/, line breaks included, answers the contract's JSON 404.
+    re_path(r"^apigw/(?P<rest>[\s\S]*)\Z", views.not_found, name="not_found"),
 ]

@@ -61,6 +61,8 @@ class ApiView(APIView):
     def case(self, number: str):
         # The one access rule (cases.selectors.visible_cases): another
         # organization's case is a 404 exactly like one that does not exist.
+        if "\x00" in number:  # PostgreSQL refuses NUL in a query; no case number has one
+            raise ApiError(404, "Not found", code="not_found")
         return case_for_user(self.request.user, number)
 
 
@@ -280,7 +282,7 @@ class DocumentDownloadView(ApiView):
 
         from .models import DocumentHandle
 
-        row, item = selectors.exchange_item_for(user=request.user, account=self.account, rendering=handle)
+        row, item = (None, None) if "\x00" in handle else selectors.exchange_item_for(user=request.user, account=self.account, rendering=handle)
         if item is None:
             audit.denied(object_type="api.documenthandle", object_id=handle[:64], reason="no_such_document")
             raise ApiError(404, "Document not found", code="no_such_document")
