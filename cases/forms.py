@@ -280,8 +280,8 @@ class DisputedItemForm(forms.Form):
     # Offered (static/js/manufacturer.js) for the categories of drugs and
     # devices; accepted for any category, since a device can come under another.
     manufacturer = forms.CharField(
-        label="Manufacturer of the drug or device", max_length=200, required=False,
-        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+        label="Manufacturer", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off", "placeholder": "Of the drug or device"}),
     )
 
     MANUFACTURED_CATEGORIES = MANUFACTURED_CATEGORIES

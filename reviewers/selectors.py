@@ -70,22 +70,20 @@ class ReviewerCheck:
 
     @property
     def score_details(self) -> str:
-        """Why the reviewer ranks where it does, in words (the case page's details line)."""
+        """Why the reviewer ranks where it does, in words (the case page's details line):
+        "Fit 3 = 2 (Pharmaceuticals: Physical Medicine & Rehabilitation) + 1 (Physical
+        Medicine: Physical Medicine & Rehabilitation). 4 of 25 open cases (16%)."."""
+        terms = [
+            f"{m.rank} ({m.category}: {m.specialty}{', licensed discipline' if m.by_license else ''})" for m in self.matches
+        ]
         parts = []
-        if self.matches:
-            fits = "; ".join(
-                f"{m.category}: {m.specialty}{' (licensed discipline)' if m.by_license else ''}, {_ordinal(m.rank)} choice"
-                for m in self.matches
-            )
-            parts.append(f"Fit {self.fit_score} (lower is better): {fits}.")
+        if len(terms) > 1:
+            parts.append(f"Fit {self.fit_score} = " + " + ".join(terms) + ".")
+        elif terms:
+            parts.append(f"Fit {terms[0]}.")
         capacity = self.reviewer.capacity
-        parts.append(f"Workload: {self.open_cases} of {capacity} open cases" + (f" ({self.load:.0%})." if capacity else "."))
+        parts.append(f"{self.open_cases} of {capacity} open cases" + (f" ({self.load:.0%})." if capacity else "."))
         return " ".join(parts)
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 class Fits(dict):
