@@ -186,32 +186,40 @@ def _conflicts(reviewer: Reviewer, parties: list[CaseParty], result: "ReviewerCh
 
 
 
-def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: date, result: "ReviewerCheck") -> None:
-    """Per category, the reviewer's best credential that fits it.
+def qualifying_credentials(reviewer: Reviewer, fits: Fits, on: date) -> list[tuple[Specialty, bool]]:
+    """The specialties the reviewer may review under on `on`, each with
+    whether it is by license (True) or by board certification (False).
 
     Physicians (and every degree but the licensed disciplines) need a current
-    board certification in a specialty that fits; a chiropractor,
-    acupuncturist or psychologist needs a current, unrestricted license in a
-    discipline that fits (a specialty with `license_profession`).
+    board certification; a chiropractor, acupuncturist or psychologist needs
+    a current, unrestricted license in a discipline (a specialty with
+    `license_profession`) among `fits`' specialties.
     """
-    by_license = reviewer.qualifies_by_license
-    if by_license:
+    if reviewer.qualifies_by_license:
         professions = {lic.profession for lic in reviewer.licenses.all() if lic.is_good_standing(on)}
-        credentials = [
-            (specialty, True) for specialty in fits.specialties.values() if specialty.license_profession in professions
-        ]
-    else:
-        credentials = [(c.specialty, False) for c in reviewer.certifications.all() if c.is_current(on)]
+        return [(specialty, True) for specialty in fits.specialties.values() if specialty.license_profession in professions]
+    return [(c.specialty, False) for c in reviewer.certifications.all() if c.is_current(on)]
+
+
+def reviewable_categories(reviewer: Reviewer, fits: Fits, on: date) -> set[str]:
+    """The treatment categories among `fits` the reviewer's credentials fit."""
+    ids = {specialty.pk for specialty, _ in qualifying_credentials(reviewer, fits, on)}
+    return {category for category, ranks in fits.items() if ids & set(ranks)}
+
+
+def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: date, result: "ReviewerCheck") -> None:
+    """Per category, the reviewer's best credential that fits it."""
+    credentials = qualifying_credentials(reviewer, fits, on)
     coverage: dict[int, dict[str, int]] = {}
     for category in dict.fromkeys(categories):  # each category once, in item order
         ranks = fits.get(category, {})
         fitting = [(ranks[s.pk], s, licensed) for s, licensed in credentials if s.pk in ranks]
         if not fitting:
-            if by_license:
-                problems_message = f"no current, unrestricted license in a discipline that fits {category}"
+            if reviewer.qualifies_by_license:
+                message = f"no current, unrestricted license in a discipline that fits {category}"
             else:
-                problems_message = f"no current board certification that fits {category}"
-            result.problems.append(Finding("specialty", problems_message))
+                message = f"no current board certification that fits {category}"
+            result.problems.append(Finding("specialty", message))
             continue
         for rank, specialty, _ in fitting:
             coverage.setdefault(specialty.pk, {})[category] = rank
