@@ -21,8 +21,9 @@ from .selectors import reviewer_check, reviewers_with_credentials
 
 ATTESTATION_TEXT = (
     "I have no material professional, familial or financial affiliation with the employee, the employer, "
-    "the claims administrator, the requesting provider or their organizations, and I have not treated or "
-    "examined the employee."
+    "the claims administrator or its medical provider network, the requesting provider or their medical group "
+    "or IPA, the facility where the treatment would be provided, or the developer or manufacturer of the "
+    "disputed treatment, and I have not treated or examined the employee."
 )
 
 ASSIGNABLE_STATUSES = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE)

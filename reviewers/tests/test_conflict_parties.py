@@ -254,3 +254,13 @@ def test_a_person_party_of_the_same_name_is_not_the_employee(case):
                              last_name=case.employee.last_name, date_of_birth=date(1990, 1, 1))
     result = reviewer_check(reviewer=affiliated(namesake, kind=Affiliation.Kind.TREATED), case=case, on=TODAY)
     assert result.eligible and len(result.notes) == 1
+
+
+def test_the_reviewer_sees_the_parties_they_attest_to_before_accepting(client, eligible_case):
+    reviewer = ReviewerFactory()
+    services.reviewer_assign(case=eligible_case, reviewer=reviewer)
+    client.force_login(reviewer.user)
+    html = client.get(reverse("review:case", args=[eligible_case.number])).content.decode()
+    for name in ("Golden State MPN", "Sierra Orthopaedic Medical Group", "Valley Surgery Center", "Manufacturer: Acme Devices, Inc."):
+        assert name in html, name
+    assert "the facility where the treatment would be provided, or the developer or manufacturer" in html
