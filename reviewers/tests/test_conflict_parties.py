@@ -264,3 +264,55 @@ def test_the_reviewer_sees_the_parties_they_attest_to_before_accepting(client, e
     for name in ("Golden State MPN", "Sierra Orthopaedic Medical Group", "Valley Surgery Center", "Manufacturer: Acme Devices, Inc."):
         assert name in html, name
     assert "the facility where the treatment would be provided, or the developer or manufacturer" in html
+
+
+def _bundle_case_with_parties():
+    from cases.tests.test_import import seed_case
+
+    case = seed_case()
+    case["requesting_provider"]["medical_group"] = "Whitfield Spine Medical Group"
+    case["treating_facility"] = {"name": "Fresno Surgical Hospital"}
+    case["disputed_items"][0]["manufacturer"] = "Zimmer Biomet"
+    return case
+
+
+def test_import_records_the_medical_group_facility_and_manufacturer(tmp_path):
+    from cases.tests.test_import import run
+
+    run(tmp_path, _bundle_case_with_parties())
+    case = Case.objects.get()
+    assert (case.medical_group.name, case.treating_facility.name) == ("Whitfield Spine Medical Group", "Fresno Surgical Hospital")
+    assert case.items.get().manufacturer.name == "Zimmer Biomet"
+
+
+@pytest.mark.parametrize(
+    "affiliation, role",
+    [
+        ("Whitfield Spine Medical Group", "requesting provider's medical group or IPA"),
+        ("Fresno Surgical Hospital", "treating facility"),
+        ("Zimmer Biomet, Inc.", "manufacturer of Eight (8) physical therapy visits"),
+    ],
+)
+def test_import_refuses_a_conflicted_reviewer_naming_the_case_and_the_party(tmp_path, affiliation, role):
+    from cases.tests.test_import import refused
+
+    case = _bundle_case_with_parties()
+    case["reviewer"]["affiliations"] = [affiliation]
+    lines = refused(tmp_path, case)
+    assert len(lines) == 1
+    assert lines[0].startswith(f"cases[0].reviewer: Morgan Ellison cannot be assigned: affiliated with the {role} (")
+
+
+def test_bundle_keys_are_checked_like_the_others(tmp_path):
+    from cases.tests.test_import import refused
+
+    case = _bundle_case_with_parties()
+    case["treating_facility"] = {"name": "", "city": "Fresno"}
+    case["disputed_items"][0]["manufacturer"] = "x" * 201
+    case["requesting_provider"]["medical_group"] = 7
+    assert sorted(refused(tmp_path, case)) == sorted([
+        "cases[0].treating_facility.city: unknown key",
+        "cases[0].treating_facility.name: must not be blank",
+        "cases[0].disputed_items[0].manufacturer: at most 200 characters",
+        "cases[0].requesting_provider.medical_group: must be a string",
+    ])
