@@ -116,7 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "-c statement_timeout=30000 -c lock_timeout=5000 "
         "-c idle_in_transaction_session_timeout=60000"
     )
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imr")}
+    # Tests use "test_" + the database's name (Django's default), so runs against
+    # different databases on one server never share a test database.
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
