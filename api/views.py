@@ -8,6 +8,7 @@ as {"status","msg","refId"} (api.errors).
 
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
@@ -342,7 +343,8 @@ class UploadView(ApiView):
         declared = django_request.headers.get("filesize")
         if declared is not None:
             declared = declared.strip()
-            if not declared.isdigit():
+            # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+            if not re.fullmatch(r"[0-9]{1,18}", declared):
                 raise ApiError(400, "The filesize header must be the file's size in bytes", code="filesize")
             declared = int(declared)
             if declared > limit:
