@@ -194,7 +194,7 @@ CASE_SEARCH = dict(
     tags=["Cases"],
     summary="Search your organization's cases",
     description=_SEARCH_DESCRIPTION,
-    request=CaseSearchRequestSerializer,
+    request={"application/json": CaseSearchRequestSerializer},
     examples=[_SEARCH_EXAMPLE],
     responses={
         (200, "application/json"): CaseSearchResponseSerializer,

@@ -66,6 +66,18 @@ def _fields(schema: dict, spec: dict, prefix: str = "") -> list[dict]:
     return rows
 
 
+TAG_ORDER = ["Authentication", "Cases", "Documents", "NOARFI"]
+
+
+def paragraphs(text: str) -> list[list[tuple[str, bool]]]:
+    """Description text as paragraphs of (text, is_code) pieces: `backticks` mark code."""
+    return [
+        [(piece, index % 2 == 1) for index, piece in enumerate(line.split("`")) if piece]
+        for line in (text or "").splitlines()
+        if line.strip()
+    ]
+
+
 def operations(spec: dict) -> list[dict]:
     """Every operation of the description, as the page lists it."""
     result = []
@@ -89,13 +101,13 @@ def operations(spec: dict) -> list[dict]:
                 "path": path,
                 "tag": (op.get("tags") or [""])[0],
                 "summary": op.get("summary", ""),
-                "description": (op.get("description") or "").split("\n\nStatuses:")[0],
+                "description": paragraphs((op.get("description") or "").split("\n\nStatuses:")[0]),
                 "secured": op.get("security") != [{}] and bool(op.get("security", True)),
                 "parameters": op.get("parameters", []),
                 "request": request,
                 "responses": responses,
             })
-    return result
+    return sorted(result, key=lambda op: TAG_ORDER.index(op["tag"]) if op["tag"] in TAG_ORDER else len(TAG_ORDER))
 
 
 @require_GET
