@@ -54,6 +54,17 @@ def notification_mark_read(request):
     return redirect("accounts:notifications")
 
 
+# --- Sign-in ------------------------------------------------------------------
+
+
+def sign_in_paused(request, original_response=None, credentials=None):
+    """What django-axes answers while a username or an address is locked out (429)."""
+    from axes.helpers import get_cool_off
+
+    minutes = max(1, int(get_cool_off(request).total_seconds() // 60))
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
 # --- Two-factor authentication ---------------------------------------------------
 
 
