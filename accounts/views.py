@@ -5,7 +5,6 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -20,7 +19,6 @@ from imrsite.errors import ServiceError
 
 from . import selectors, services
 from .forms import EnrollForm, TokenForm
-from .roles import user_roles
 from .selectors import notifications_unread
 from .services import notifications_mark_read
 
@@ -29,15 +27,11 @@ from .services import notifications_mark_read
 RECOVERY_CODES_SESSION_KEY = "imr_new_recovery_codes"
 
 
-def _intake_only(request):
-    if not user_roles(request.user).intake:
-        raise PermissionDenied("Notifications are for intake staff.")
-
-
 @login_required
 @require_GET
 def notification_list(request):
-    _intake_only(request)
+    """Everyone's inbox: what was sent to them and to their roles (intake:
+    declines; reviewers: offers; admins: emergency grants)."""
     unread = list(notifications_unread(request.user).order_by("-created_at")[:200])
     return render(request, "accounts/notifications.html", {"unread": unread})
 
@@ -45,7 +39,6 @@ def notification_list(request):
 @login_required
 @require_POST
 def notification_mark_read(request):
-    _intake_only(request)
     count = notifications_mark_read(user=request.user)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
     next_url = request.POST.get("next", "")
