@@ -61,13 +61,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "imrsite.middleware.SessionMiddleware",  # Django's; passive (timer) requests do not extend the session
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.audit.AuditMiddleware",  # request id and client address for the audit trail
     "django_otp.middleware.OTPMiddleware",
     "imrsite.middleware.SessionLifetimeMiddleware",
+    "imrsite.middleware.SessionActivityMiddleware",
     "imrsite.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -271,6 +272,12 @@ AUDIT_TRUSTED_PROXY_COUNT = int(os.environ.get("AUDIT_TRUSTED_PROXY_COUNT", "0")
 # Absolute session lifetime: signed out this long after signing in, however
 # active (HIPAA automatic logoff; SESSION_COOKIE_AGE above is the idle limit).
 IMR_SESSION_MAX_AGE_SECONDS = int(os.environ.get("SESSION_MAX_AGE_SECONDS", str(12 * 60 * 60)))
+# The "your session is about to end" dialog appears this long before the idle
+# timeout (static/js/session-timeout.js); "Stay signed in" extends the session.
+IMR_SESSION_WARNING_SECONDS = int(os.environ.get("SESSION_WARNING_SECONDS", "180"))
+# Present while a session is signed in; found on the sign-in page without a
+# sign-out, it means the session expired (accounts.sessions).
+IMR_SIGNED_IN_COOKIE_NAME = "__Host-imrsignedin" if not DEBUG else "imrsignedin"
 
 # Two-factor authentication (TOTP) before any page but sign-in: always on in
 # production; off in the local demo unless IMR_REQUIRE_2FA=true.
