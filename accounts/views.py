@@ -90,7 +90,7 @@ def session_status(request):
 
 @require_POST
 def session_keep_alive(request):
-    """"Stay signed in": a POST (with the CSRF token) that the page sends only
+    """The "Stay signed in" button: a POST (with the CSRF token) that the page sends only
     when the user clicks the button; like any request of theirs, it restarts
     the idle timeout (never past the absolute lifetime)."""
     if not request.user.is_authenticated:
