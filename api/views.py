@@ -34,7 +34,24 @@ from .uploads import LimitedTemporaryFileUploadHandler, UploadTooLarge
 DOCUMENT_LIST_LIMIT = 999
 
 
-class ApiView(APIView):
+class SessionUntouched:
+    """DRF sets the Django request's `user` to the API's caller; the session
+    middlewares after the view would then count the call as a signed-in
+    person's activity and save a session. Give them back the session's own
+    user (anonymous: API calls carry no cookie)."""
+
+    def initialize_request(self, request, *args, **kwargs):
+        self._session_user = getattr(request, "user", None)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._session_user is not None:
+            request._request.user = self._session_user
+        return response
+
+
+class ApiView(SessionUntouched, APIView):
     """Bearer-token service accounts only; rate-limited by address before
     authentication and by account after it."""
 
@@ -81,7 +98,7 @@ def token_error(status: int, error: str, description: str):
     return response
 
 
-class TokenView(APIView):
+class TokenView(SessionUntouched, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]

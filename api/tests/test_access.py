@@ -131,3 +131,13 @@ def test_calls_are_rate_limited_per_account_and_per_address(client, world, as_a,
 
     caches["api"].clear()
     assert [client.get(url, **bearer("garbage")).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_api_calls_make_no_session_and_set_no_cookie(client, world, as_a):
+    from django.contrib.sessions.models import Session
+
+    before = Session.objects.count()
+    response = client.post(BASE + "cases/search", "{}", content_type="application/json", **as_a)
+    assert response.status_code == 200 and not response.cookies
+    assert client.post(BASE + "cases/search", "{}", content_type="application/json").status_code == 401
+    assert Session.objects.count() == before
