@@ -28,8 +28,15 @@ class PeopleBackend(ModelBackend):
         return super().user_can_authenticate(user) and not is_service_account(user)
 
     def get_user(self, user_id):
-        user = super().get_user(user_id)
-        return None if user is not None and is_service_account(user) else user
+        # Every signed-in page restores its user here: the service-account check
+        # rides on the same query (a LEFT JOIN), not a second one.
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        user = User._default_manager.select_related("service_account").filter(pk=user_id).first()
+        if user is None or is_service_account(user) or not self.user_can_authenticate(user):
+            return None
+        return user
 
 
 class ServiceAccountBackend(ModelBackend):

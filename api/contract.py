@@ -389,3 +389,84 @@ def parse_search(body, *, max_limit: int) -> SearchCriteria:
         if prop in SORT_FIELDS and prop not in [p for p, _ in sort]:
             sort.append((prop, bool(item.get("desc", False))))
     return SearchCriteria(imr_id=imr_id, ca_id=ca_id, statuses=tuple(statuses), start=start, limit=limit, sort=tuple(sort))
+
+
+# --- NOARFI manifest (events/noarfi/{date}) ------------------------------------------------------
+#
+# A header row, then one row per notice. Default names as the published sample
+# response sends them (its "injuredWorkrSuffix", where its table says
+# "injuredWorkerSuffix"); ?legacy=true gives the legacy names and ten empty
+# filler fields per row. Dates are MM/DD/YYYY.
+
+MANIFEST_COLUMNS = (
+    ("claimsExaminerFirstName", "C_PARTICIPANT_CONTACT_F_NAME"),
+    ("claimsExaminerLastName", "C_PARTICIPANT_CONTACT_L_NAME"),
+    ("claimsExaminerSuffix", "C_PARTICIPANT_CONTACT_SUFFIX"),
+    ("injuredWorkrSuffix", "IW_SUFFIX"),
+    ("claimsAdministratorAddress1", "C_PARTICIPANT_1ST_STREET_ADDRE"),
+    ("claimsAdministratorAddress2", "C_PARTICIPANT_2ND_STREET_ADDRE"),
+    ("claimsAdministratorCity", "C_PARTICIPANT_CITY"),
+    ("claimsAdministratorState", "C_PARTICIPANT_STATE"),
+    ("claimsAdministratorZipCode", "C_PARTICIPANT_POSTAL_CODE"),
+    ("injuredWorkerFirstName", "IW_F_NAME"),
+    ("injuredWorkerLastName", "IW_L_NAME"),
+    ("caAppealNumber", "C_CA_APPEAL_NUMBER"),
+    ("caseNumber", "C_CASE_NUMBER"),
+    ("systemDateIso", "SYSTEM_DATE"),
+    ("participantType", "PARTICIPANT_TYPE"),
+    ("providerName", "PROVIDER"),
+    ("claimsAdministratorCompanyName", "C_PARTICIPANT_ORGAN_NAME"),
+    ("claimNumber", "C_CLAIMS_NUMBER"),
+    ("priority", "PRIORITY_TYPE"),
+    ("dateOfInjury", "C_INJURY_DATE"),
+    ("dateofURDecision", "C_UR_DEC_DATE"),
+    ("treatmentRequested", "C_TXREQ"),
+    ("receiveDate", "C_RCVDATE"),
+)
+MANIFEST_LEGACY_FILLERS = (
+    "C_ACKSENTDATE", "SEQUENCE_NUMBER", "FILENAME", "CASECOUNT", "ODD_EVEN", "DOI_COUNT",
+    "C_BARCODE_CASE_NUMBER", "C_BARCODE_PART_TYPE", "C_BARCODE_DOC_TYPE", "C_DOC_TYPE_MR",
+)
+
+
+def manifest_header(*, legacy: bool) -> list[str]:
+    if legacy:
+        return [old for _, old in MANIFEST_COLUMNS] + list(MANIFEST_LEGACY_FILLERS)
+    return [name for name, _ in MANIFEST_COLUMNS]
+
+
+def manifest_row(*, case, administrator, address: str, day, legacy: bool) -> list[str]:
+    """One notice of the manifest: the case (with its parties and items loaded), the
+    claims administrator it went to, the address it was sent to, the day it was sent."""
+    examiner_first, _, examiner_last = (case.adjuster_name or "").strip().rpartition(" ")
+    if not examiner_first:
+        examiner_first, examiner_last = examiner_last, ""
+    worker = name_parts(case.employee)
+    where = address_parts(address or administrator.address)
+    values = {
+        "claimsExaminerFirstName": examiner_first,
+        "claimsExaminerLastName": examiner_last,
+        "claimsExaminerSuffix": "",
+        "injuredWorkrSuffix": worker.suffix,
+        "claimsAdministratorAddress1": where.line1,
+        "claimsAdministratorAddress2": where.line2,
+        "claimsAdministratorCity": where.city,
+        "claimsAdministratorState": where.state,
+        "claimsAdministratorZipCode": where.zip_code,
+        "injuredWorkerFirstName": worker.first,
+        "injuredWorkerLastName": worker.last,
+        "caAppealNumber": case.eams_number,
+        "caseNumber": case.number,
+        "systemDateIso": us_date(day),
+        "participantType": "CLAIMS ADMINISTRATOR",
+        "providerName": case.requesting_provider.name,
+        "claimsAdministratorCompanyName": administrator.name,
+        "claimNumber": case.claim_number,
+        "priority": "Expedited" if case.is_expedited else "Standard",
+        "dateOfInjury": us_date(case.date_of_injury),
+        "dateofURDecision": us_date(case.ur_decision_date),
+        "treatmentRequested": treatment_requested(case),
+        "receiveDate": us_date(case.received_on),
+    }
+    row = [values[name] for name, _ in MANIFEST_COLUMNS]
+    return row + [""] * len(MANIFEST_LEGACY_FILLERS) if legacy else row

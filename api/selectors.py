@@ -10,6 +10,9 @@ def service_account_of(user) -> ServiceAccount | None:
     if user is None or getattr(user, "pk", None) is None:
         return None
     cached = getattr(user, "_imr_service_account", _NONE)
+    if cached is _NONE and type(user).service_account.is_cached(user):
+        # Loaded with the user (select_related, as api.backends.PeopleBackend does).
+        cached = getattr(user, "service_account", None)
     if cached is _NONE:
         cached = ServiceAccount.objects.filter(user_id=user.pk).first()
         if cached is not None:
