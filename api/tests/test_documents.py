@@ -14,7 +14,7 @@ from cases.models import CaseDocument
 from cases.tests.helpers import PNG, pdf_bytes
 from imrsite.errors import ServiceError
 
-from .world import BASE, PDF, bearer, login
+from .world import BASE, PDF, bearer, login, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +241,22 @@ def eicar_scanner(uploaded_file, *, name):
     uploaded_file.seek(0)
     if b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE" in uploaded_file.read():
         raise ServiceError(f"{name} was refused by the virus scanner", field="file", code="infected")
+
+
+def test_the_document_list_costs_the_same_queries_for_few_and_many_documents(client, world, as_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = world.a.open_case
+    url = BASE + f"docs/search/cn/{case.number}"
+
+    def count():
+        client.get(url, **as_a)  # first listing makes the handles
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, **as_a).status_code == 200
+        return len(captured)
+
+    few = count()
+    for n in range(8):
+        stored(case, kind=CaseDocument.Kind.UR_CORRESPONDENCE, title=f"UR letter {n}")
+    assert count() == few
