@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.roles import user_roles
 from cases import services as case_services
+from cases.permissions import assign_refusal, require
 from cases.models import Case
 from accounts import audit
 from imrsite.errors import ServiceError
@@ -23,8 +24,6 @@ ATTESTATION_TEXT = (
     "the claims administrator, the requesting provider or their organizations, and I have not treated or "
     "examined the employee."
 )
-
-ASSIGNABLE_STATUSES = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE)
 
 
 @dataclass
@@ -120,12 +119,7 @@ def reviewer_assign(
     try:
         with transaction.atomic():
             case = case_services.case_lock(case)
-            if case.status not in ASSIGNABLE_STATUSES:
-                raise ServiceError(
-                    f"a case that is {case.get_status_display().lower()} cannot be assigned", field="reviewer", code="not_assignable"
-                )
-            if case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
-                raise ServiceError("the case already has a reviewer", field="reviewer", code="already_assigned")
+            require(assign_refusal(case))
             reviewer, check = _checked_reviewer(reviewer.pk, case, on, check_capacity)
             assignment = Assignment.objects.create(
                 case=case,
