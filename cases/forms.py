@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from imrsite.forms import add_service_error
 
-from . import services
+from . import deadlines, services
 from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
 from .text import normalize_name
 
@@ -95,8 +95,8 @@ class CaseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=(
-            f"Required when the application arrived more than {settings.IMR_APPLICATION_WINDOW_DAYS} days after "
-            f"service of the UR decision ({settings.IMR_APPLICATION_WINDOW_DAYS + settings.IMR_MAIL_SERVICE_EXTENSION_DAYS} if served by mail)."
+            f"Required when the application arrived more than {deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} "
+            f"days after service of the UR decision ({deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail)."
         ),
     )
     allow_duplicate = forms.BooleanField(

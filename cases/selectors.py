@@ -88,14 +88,10 @@ def case_assignments(case: Case):
 
 def screening_checklist(case: Case) -> list[dict]:
     """The §2.3 checklist as the case page shows it: what passes, what fails, why."""
-    from django.conf import settings
-
     from . import deadlines
     from .services import screening_duplicates
 
     duplicates = screening_duplicates(case=case)
-    window = settings.IMR_APPLICATION_WINDOW_DAYS
-    extension = settings.IMR_MAIL_SERVICE_EXTENSION_DAYS
     served = (
         f"UR decision served {case.ur_decision_served_on:%b %-d, %Y} ({case.get_ur_decision_service_display().lower()}); "
         f"received {case.days_after_service} days later; last timely day {case.filing_deadline:%b %-d, %Y}"
@@ -125,7 +121,10 @@ def screening_checklist(case: Case) -> list[dict]:
         {"code": "no_ur_decision", "label": "UR decision attached", "ok": answer(case.ur_decision_attached), "detail": ""},
         {
             "code": "untimely",
-            "label": f"Filed within {window} days of service of the UR decision ({window + extension} if served by mail)",
+            "label": (
+                f"Filed within {deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} days of service of the UR decision "
+                f"({deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail)"
+            ),
             "ok": timely[0],
             "detail": timely[1],
         },

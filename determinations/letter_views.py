@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts import audit
-from cases.selectors import case_for_user
+from cases.visibility import case_for_user
 from imrsite.downloads import protect_file_response
 
 from .letter_selectors import letter_for_user, letters_for_case
