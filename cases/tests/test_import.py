@@ -311,6 +311,24 @@ def test_one_formulary_item_puts_the_case_on_the_formulary_clock(tmp_path, flags
     assert str(imported.decision_due_on) == ("2013-08-14" if formulary else "2013-09-06")
 
 
+@pytest.mark.parametrize(
+    "review_type, formulary, due",
+    [
+        ("standard", False, "2013-09-06"),  # 30 days after Wed Aug 7, 2013
+        ("standard", True, "2013-08-14"),  # 5 working days
+        ("expedited", False, "2013-08-10"),  # 3 days
+        ("expedited", True, "2013-08-10"),  # the shorter clock governs
+    ],
+)
+def test_decision_due_for_every_review_type_and_formulary_combination(tmp_path, review_type, formulary, due):
+    case = seed_case()
+    del case["determination"], case["reviewer"]
+    case["review_type"] = review_type
+    case["disputed_items"][0]["formulary"] = formulary
+    run(tmp_path, case)
+    assert str(Case.objects.get().decision_due_on) == due
+
+
 def test_formulary_must_be_true_or_false(tmp_path):
     case = seed_case()
     case["disputed_items"][0]["formulary"] = "yes"
