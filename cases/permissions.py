@@ -123,7 +123,6 @@ class CasePermissions:
     assign: bool
     expedite: bool
     upload: bool
-    edit_items: bool
 
 
 def case_permissions(case: Case, user=None) -> CasePermissions:
@@ -138,5 +137,4 @@ def case_permissions(case: Case, user=None) -> CasePermissions:
         assign=staff and assign_refusal(case) is None,
         expedite=staff and expedite_refusal(case) is None,
         upload=staff and upload_refusal(case) is None,
-        edit_items=staff and items_refusal(case) is None,
     )

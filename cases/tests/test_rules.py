@@ -274,3 +274,13 @@ def test_admin_filters_use_the_queryset_methods(client):
     changelist = reverse("admin:cases_case_changelist")
     assert [c.pk for c in client.get(changelist, {"untimely": "yes"}).context["cl"].result_list] == [late.pk]
     assert [c.pk for c in client.get(changelist, {"untimely": "no"}).context["cl"].result_list] == [timely.pk]
+
+
+def test_items_of_a_closed_case_are_read_only_in_admin(client):
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    open_item = case_in(S.AWAITING_RECORDS).items.get()
+    closed_item = case_in(S.DECIDED).items.get()
+    assert permissions.items_refusal(closed_item.case).code == "case_closed"
+    url = "admin:cases_disputeditem_change"
+    assert 'name="description"' in client.get(reverse(url, args=[open_item.pk])).content.decode()
+    assert 'name="description"' not in client.get(reverse(url, args=[closed_item.pk])).content.decode()
