@@ -10,7 +10,7 @@ class ServiceAccount(models.Model):
 
     Its user signs in nowhere but the token endpoint (api.backends); it sees
     the cases whose claims administrator is `organization`
-    (cases.selectors.visible_cases). Created and revoked by an admin through
+    (cases.visibility.visible_cases). Created and revoked by an admin through
     api.services; a revoked account stays for the audit trail.
     """
 

@@ -31,7 +31,7 @@ def case_search(*, user, criteria, rfi: bool = False, today=None):
     from django.db.models import F
     from django.utils import timezone
 
-    from cases.selectors import visible_cases
+    from cases.visibility import visible_cases
 
     from .contract import RFI_STATUSES, SORT_FIELDS, status_annotation
 
@@ -161,7 +161,7 @@ def _stored_size(file) -> int:
 
 def exchange_item_for(*, user, account, rendering: str):
     """The document behind a download handle, if this account may see it; None otherwise."""
-    from cases.selectors import visible_cases
+    from cases.visibility import visible_cases
 
     from .models import DocumentHandle
 

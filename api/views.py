@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import audit
-from cases.selectors import case_for_user
+from cases.visibility import case_for_user
 from imrsite.downloads import StoredFileError, open_verified, protect_file_response
 from imrsite.errors import ServiceError
 
@@ -77,7 +77,7 @@ class ApiView(SessionUntouched, APIView):
         return selectors.service_account_of(self.request.user)
 
     def case(self, number: str):
-        # The one access rule (cases.selectors.visible_cases): another
+        # The one access rule (cases.visibility.visible_cases): another
         # organization's case is a 404 exactly like one that does not exist.
         if "\x00" in number:  # PostgreSQL refuses NUL in a query; no case number has one
             raise ApiError(404, "Not found", code="not_found")

@@ -12,6 +12,7 @@ from imrsite.errors import ServiceError
 from imrsite.scanning import scan_upload
 
 from ..models import Case
+from ..permissions import require, upload_refusal
 from .status import case_lock
 
 @dataclass
@@ -76,6 +77,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
 
     from ..models import CaseDocument
 
+    require(upload_refusal(case))
     if not uploads:
         raise ServiceError("choose at least one PDF", field="file", code="no_files")
     today = today or timezone.localdate()
@@ -108,6 +110,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
     try:
         with transaction.atomic():
             case = case_lock(case)
+            require(upload_refusal(case))  # again under the lock: the case may have closed meanwhile
             documents = []
             for upload, f, pages, sha, original, title in prepared:
                 doc = CaseDocument(
