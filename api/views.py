@@ -401,6 +401,9 @@ class UploadView(ApiView):
             services.records_upload(account=self.account, case=case, uploaded_file=uploaded, title=title)
         except ServiceError as exc:
             raise ApiError(UPLOAD_ERRORS.get(exc.code, 400), exc.message, code=exc.code or "refused") from exc
+        finally:
+            # The temporary file may have been moved into storage; closing tolerates that.
+            uploaded.close()
         return ok()
 
 
