@@ -267,3 +267,36 @@ LEGACY_UPLOAD = dict(
     description="As the upload to a case, for legacy MOVEit users: the file name must be `{caseNumber}_{NNN}.pdf` (e.g. CM13-0001234_001.pdf).",
     parameters=[_FILESIZE],
 )
+
+_DAY = OpenApiParameter("day", OpenApiTypes.DATE, OpenApiParameter.PATH, description="yyyy-MM-dd, one of the manifest's dates")
+
+MANIFEST_DATES = dict(
+    operation_id="noarfiDateList",
+    tags=["NOARFI"],
+    summary="Days with notices of assignment you have not acknowledged",
+    description="`{\"datelist\": [\"yyyy-MM-dd\", ...]}`: the days notices of assignment and request for information (NOARFI) were sent to your organization and not yet acknowledged.",
+    responses={200: inline_serializer("DateList", fields={"datelist": serializers.ListField(child=serializers.DateField())}), **errors(401, 429)},
+)
+
+MANIFEST = dict(
+    operation_id="noarfiDetails",
+    tags=["NOARFI"],
+    summary="A day's notices of assignment, as CSV",
+    description=(
+        "CSV with a header row, one row per notice: claims examiner, claims administrator address, injured worker, "
+        "case number, system date, participant type, provider, claim number, priority, date of injury, UR decision "
+        "date, treatment requested, received date (dates MM/DD/YYYY). `?legacy=true` gives the legacy column names "
+        "and ten filler fields per row. A day with no notices: 404 `NO_MATCHING_DATA`."
+    ),
+    parameters=[_DAY, OpenApiParameter("legacy", OpenApiTypes.BOOL, OpenApiParameter.QUERY, required=False, description="Legacy column names")],
+    responses={(200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header row"), **errors(400, 401, 404, 429)},
+)
+
+MANIFEST_ACKNOWLEDGE = dict(
+    operation_id="noarfiAcknowledge",
+    tags=["NOARFI"],
+    summary="Acknowledge a day's notices",
+    description="The day's notices are recorded as received by your organization and leave the date list. Acknowledging a day again changes nothing.",
+    parameters=[_DAY],
+    responses={200: OkSerializer, **errors(400, 401, 404, 429)},
+)
