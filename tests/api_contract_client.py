@@ -160,7 +160,9 @@ def walk(base, username, password, *, out=print) -> dict:
     seen["rfi"] = sorted(c["caseNumber"] for c in rfi)
     out(f"[{username}] records requested: {', '.join(seen['rfi']) or 'none'}")
 
-    target = (rfi or cases)[0]["caseNumber"] if (rfi or cases) else None
+    # Records go to a case that waits for them, else to any open case (status 5 is closed).
+    candidates = rfi or [c for c in cases if c["status"] != "5"]
+    target = candidates[0]["caseNumber"] if candidates else None
     seen["downloads"] = []
     if target:
         assert client.upload(target, "medical_record.pdf", minimal_pdf()) == {"status": 200, "msg": "OK"}
