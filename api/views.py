@@ -48,6 +48,8 @@ class SessionUntouched:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self._session_user is not None:
             request._request.user = self._session_user
+        # Answers carry health information: no cache keeps a copy (as the published responses say).
+        response["Cache-Control"] = "no-store"
         return response
 
 

@@ -31,6 +31,7 @@ def test_json_result_fields_in_the_published_order(client, world, as_a):
     case = world.a.open_case
     response = search(client, as_a, {"IMRID": case.number})
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
     body = response.json()
     assert list(body) == ["matchCount", "start", "limit", "results"]
     assert (body["matchCount"], body["start"], body["limit"]) == (1, 0, 100)
