@@ -97,6 +97,15 @@ class AuditEvent(models.Model):
         AUTHZ_DENIED = "authz.denied", "Access denied"
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+        PARTY_CONTACT = "party.contact", "Party contact details changed"
+        NOTICE_ISSUE = "notice.issue", "Notice issued (rendering requested)"
+        NOTICE_RENDER = "notice.render", "Notice or mail batch rendered"
+        NOTICE_DOWNLOAD = "notice.download", "Notice or mail batch downloaded"
+        DELIVERY_UPDATE = "delivery.update", "Delivery recorded (sent, delivered, failed or retried)"
+        MAIL_BATCH = "mail_batch.update", "Mail batch prepared or mailed"
+        RECORDS_COMPLETE = "records.complete", "Records declared complete"
+        INFO_REQUEST = "info_request.update", "Information request sent, answered or expired"
+        CORRESPONDENCE_VIEW = "correspondence.view", "Correspondence list or report viewed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

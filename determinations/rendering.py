@@ -318,6 +318,9 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         for doc in case.documents.all()
     ]
     provider = case.requesting_provider
+    # Who the parties' letter is addressed to and copied to (correspondence's recipient rules).
+    from correspondence.recipients import letter_distribution
+
     title = f"Final Determination Letter, IMR Case {case.number}" + (" (redacted public copy)" if public else "")
     return {
         "public": public,
@@ -326,6 +329,10 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         "imro_short_name": settings.IMRO_SHORT_NAME,
         "imro_address": settings.IMRO_ADDRESS,
         "letter_date": f"{on.strftime('%B')} {on.day}, {on.year}",
+        # Issued and mailed the day it is decided (that day's mail batch); each
+        # recipient's recorded delivery is what the appeal clock reads.
+        "mailing_date": _fmt(on),
+        "distribution": None if public else letter_distribution(case),
         "case_number": case.number,
         "assigned_on": _fmt(case.assigned_on),
         "ur_decision_date": _fmt(case.ur_decision_date),

@@ -22,7 +22,7 @@ TODAY = date(2025, 6, 16)
 def screen(case, **overrides):
     answers = dict(
         signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
-        liability_disputed=False, notice_on=TODAY, today=TODAY,
+        liability_disputed=False, today=TODAY,
     )
     answers.update(overrides)
     return services.case_screen(case=case, **answers)
@@ -38,14 +38,16 @@ def new_case(**kwargs):
 
 # --- screening ---------------------------------------------------------------
 
-def test_eligible_case_awaits_records_with_deadline():
-    outcome = screen(new_case(), notice_method=Case.NoticeMethod.MAIL)
+def test_eligible_case_awaits_records_and_its_clock_waits_for_the_notice():
+    outcome = screen(new_case())
     assert outcome.eligible
     case = outcome.case
     assert case.status == Case.Status.AWAITING_RECORDS
-    assert case.assigned_on == TODAY
-    assert case.records_due_on == TODAY + timedelta(days=15)
+    # The records clock starts from the NOARFI's recorded sending, not at screening
+    # (correspondence/tests/test_notices.py follows it to the due date).
+    assert case.assigned_on is None and case.records_due_on is None
     assert case.eligibility_decided_at is not None
+    assert case.notices.get().kind == "noarfi"
 
 
 @pytest.mark.parametrize(
@@ -109,18 +111,6 @@ def test_screened_case_cannot_be_screened_twice():
     with pytest.raises(ServiceError) as exc:
         screen(case)
     assert exc.value.field == "status"
-
-
-def test_notice_date_rules():
-    case = new_case()
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=TODAY + timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=case.received_on - timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    case.refresh_from_db()
-    assert case.status == Case.Status.RECEIVED
 
 
 # --- documents ---------------------------------------------------------------
