@@ -24,6 +24,7 @@ from .models import NoticeKind
 
 NOTICE_TEMPLATE = "letters/notice.html"
 COVER_TEMPLATE = "letters/cover_sheets.html"
+STYLESHEETS = ("notice.css",)  # beside letter.css in static/letters/
 
 
 def long_date(value: str | date | None) -> str:
@@ -67,7 +68,7 @@ def notice_html(*, content: dict, kind: str, version: int = 1) -> str:
 
 
 def notice_pdf(notice) -> RenderedPDF:
-    return html_to_pdf(notice_html(content=notice.content, kind=notice.kind, version=notice.version))
+    return html_to_pdf(notice_html(content=notice.content, kind=notice.kind, version=notice.version), extra_stylesheets=STYLESHEETS)
 
 
 def cover_sheets_html(deliveries) -> str:
@@ -99,7 +100,7 @@ def batch_pdf(deliveries, documents: list[bytes]) -> RenderedPDF:
     """The print file of a mail batch: each delivery's cover sheet, then its document."""
     from pypdf import PdfReader, PdfWriter
 
-    covers = PdfReader(io.BytesIO(html_to_pdf(cover_sheets_html(deliveries)).data))
+    covers = PdfReader(io.BytesIO(html_to_pdf(cover_sheets_html(deliveries), extra_stylesheets=STYLESHEETS).data))
     writer = PdfWriter()
     for index, data in enumerate(documents):
         writer.add_page(covers.pages[index])

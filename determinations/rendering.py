@@ -365,13 +365,26 @@ def letter_html(*, determination: Determination, variant: str, stylesheet_href: 
 
 # --- PDF ----------------------------------------------------------------------
 
-def html_to_pdf(html: str) -> RenderedPDF:
-    """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font."""
+@functools.cache
+def _extra_style(name: str):
+    """Another stylesheet of the family in static/letters/ (notices, cover sheets), parsed once per process."""
+    from weasyprint import CSS
+
+    font_config, _ = _style()
+    path = (ASSETS_DIR / name).resolve()
+    if not path.is_relative_to(ASSETS_DIR.resolve()):
+        raise ValueError(f"stylesheets come from static/letters/ only, not {name!r}")
+    return CSS(filename=str(path), font_config=font_config, url_fetcher=letter_url_fetcher())
+
+
+def html_to_pdf(html: str, *, extra_stylesheets: tuple[str, ...] = ()) -> RenderedPDF:
+    """PDF/A-3u bytes of a letter's (or notice's) HTML, with the letter stylesheet
+    (plus `extra_stylesheets` of static/letters/) and the bundled font."""
     from weasyprint import HTML
 
     font_config, css = _style()
     fetcher = letter_url_fetcher()
-    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css]}
+    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css, *(_extra_style(name) for name in extra_stylesheets)]}
     document = HTML(string=html, base_url=ASSETS_DIR.resolve().as_uri() + "/", url_fetcher=fetcher).render(
         font_config=font_config, **options
     )

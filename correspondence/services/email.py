@@ -142,6 +142,9 @@ def email_send(*, delivery_id: int) -> float | None:
         connection.send_messages([message])
     except smtplib.SMTPRecipientsRefused as exc:
         answers = "; ".join(f"{code} {resp.decode(errors='replace') if isinstance(resp, bytes) else resp}" for code, resp in exc.recipients.values())
+        if all(400 <= code < 500 for code, _ in exc.recipients.values()):
+            # "Try again later" (4xx): nothing was sent; back off.
+            return _release(delivery, f"the mail server deferred {delivery.address}: {answers}")
         delivery_record_failed(delivery=delivery, reason=f"the mail server refused {delivery.address}: {answers}")
         return None
     except (smtplib.SMTPException, OSError) as exc:
