@@ -153,19 +153,19 @@ def case_panel(case: Case, *, today: date | None = None) -> dict:
 
 # --- the intake list -------------------------------------------------------------
 
-def outgoing_today(*, today: date | None = None):
-    """Deliveries still to go out that must leave by today, oldest due first."""
-    today = today or timezone.localdate()
+def outgoing():
+    """Deliveries still to go out, the most urgent first (late, due today, then later)."""
     return (
-        Delivery.objects.filter(status__in=[D.PENDING, D.SENDING], send_by__lte=today)
+        Delivery.objects.filter(status__in=[D.PENDING, D.SENDING])
         .select_related("case", "notice", "letter", "batch")
         .order_by("send_by", "case__number", "id")
     )
 
 
-def outgoing_later(*, today: date | None = None):
+def due_by_count(*, today: date | None = None) -> int:
+    """How many must leave today (or are late)."""
     today = today or timezone.localdate()
-    return Delivery.objects.filter(status__in=[D.PENDING, D.SENDING], send_by__gt=today).count()
+    return Delivery.objects.filter(status__in=[D.PENDING, D.SENDING], send_by__lte=today).count()
 
 
 def failures():

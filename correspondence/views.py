@@ -66,13 +66,13 @@ def _form_errors(request, form):
 @staff_required
 def correspondence_list(request):
     today = timezone.localdate()
-    outgoing = list(selectors.outgoing_today(today=today)[:300])
+    outgoing = list(selectors.outgoing()[:300])
     audit.record(audit.Action.CORRESPONDENCE_VIEW, detail={"page": "list"})
     return render(request, "correspondence/list.html", {
         "nav": "correspondence",
         "today": today,
         "outgoing": outgoing,
-        "later": selectors.outgoing_later(today=today),
+        "due_today": selectors.due_by_count(today=today),
         "failures": selectors.failures(),
         "batches": selectors.recent_batches(),
         "printable": selectors.printable_count(),

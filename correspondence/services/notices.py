@@ -26,7 +26,7 @@ from imrsite.errors import ServiceError
 
 from .. import content as notice_content
 from ..documents import NOTICE
-from ..models import SINGLE_NOTICES, InformationRequest, Notice, NoticeKind
+from ..models import InformationRequest, Notice, NoticeKind
 from ..recipients import NOTICE_ROLES, recipient_for, recipients_for
 from .deliveries import deliveries_prepare
 

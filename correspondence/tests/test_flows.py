@@ -10,7 +10,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.models import Case, DeliveryChannel, PartyRole, RecordsCategory
 from correspondence import selectors, services
 from correspondence.documents import MAIL_BATCH
