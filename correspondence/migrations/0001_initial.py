@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0006_party_contacts_records_sources'),
+        ('cases', '0007_party_contacts_records_sources'),
         ('determinations', '0003_letter_claim'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_emergency_access_admin_permissions'),
+        ('cases', '0006_conflict_parties'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
