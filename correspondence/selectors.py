@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
@@ -179,7 +180,7 @@ def failures():
 
 
 def recent_batches(limit: int = 10):
-    return MailBatch.objects.select_related("prepared_by", "mailed_by").order_by("-batch_date", "-number")[:limit]
+    return MailBatch.objects.select_related("prepared_by", "mailed_by").annotate(items=Count("deliveries")).order_by("-batch_date", "-number")[:limit]
 
 
 def printable_count() -> int:
