@@ -22,7 +22,7 @@ def deliveries_acknowledge(*, party: Party, day: date, kind: str = NoticeKind.NO
     """
     now = timezone.now()
     rows = list(
-        Delivery.objects.select_for_update()
+        Delivery.objects.select_for_update(of=("self",))
         .filter(party=party, role=PartyRole.CLAIMS_ADMINISTRATOR, notice__kind=kind, sent_on=day, acknowledged_at__isnull=True,
                 status__in=Delivery.DONE)
         .values_list("pk", "case_id")

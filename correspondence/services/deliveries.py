@@ -145,7 +145,7 @@ def delivery_retry(*, delivery: Delivery, user, channel: str | None = None) -> D
     have been corrected). Only a failed or unconfirmed delivery moves, so a
     double click retries once.
     """
-    delivery = Delivery.objects.select_for_update().select_related("case", "notice", "letter").get(pk=delivery.pk)
+    delivery = Delivery.objects.select_for_update(of=("self",)).select_related("case", "notice", "letter").get(pk=delivery.pk)
     if delivery.status not in (D.FAILED, D.UNCONFIRMED):
         raise ServiceError("only a failed or unconfirmed delivery can be sent again", code="not_failed")
     recipient = recipient_for(delivery.case, delivery.role, channel or None)
