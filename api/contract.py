@@ -298,6 +298,8 @@ DOCUMENT_TYPES = {
 OTHER_DOCUMENT_TYPE = "code.other"
 LETTER_TYPE = "FinalDetermination"
 NOARFI_TYPE = "NOARFI"
+# Notices (correspondence.NoticeKind) as document types.
+NOTICE_TYPES = {"noarfi": NOARFI_TYPE}
 
 # Kinds a claims administrator issues itself (its UR decision and letters), so
 # they are its own records whoever filed them here.

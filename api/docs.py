@@ -112,7 +112,8 @@ ERRORS = {
 
 
 def errors(*codes):
-    return {code: ERRORS[code] for code in codes}
+    # Errors are JSON whatever the call answers on success (CSV included).
+    return {(code, "application/json"): ERRORS[code] for code in codes}
 
 
 _TOKEN_FIELDS = {

@@ -90,18 +90,33 @@ class ExchangeItem:
 
 
 def visible_documents(account, case):
-    """Records the organization sent (uploaded through the API by any of its
-    accounts) and the documents it issues itself (its UR decision and UR
-    correspondence, whoever filed them). Never another party's submission."""
+    """Records the organization sent (received from the claims administrator, by
+    the API or any other channel) and the documents it issues itself (its UR
+    decision and UR correspondence, whoever filed them). Never another party's
+    submission. `case` is one the account sees, so its claims administrator is
+    the account's organization."""
     from django.db.models import Q
+
+    from cases.models import PartyRole
 
     from .contract import CLAIMS_ADMINISTRATOR_KINDS
 
     return (
         case.documents.exclude(file="")
-        .filter(Q(uploaded_by__service_account__organization_id=account.organization_id) | Q(kind__in=CLAIMS_ADMINISTRATOR_KINDS))
+        .filter(
+            Q(received_from=PartyRole.CLAIMS_ADMINISTRATOR)
+            | Q(uploaded_by__service_account__organization_id=account.organization_id)
+            | Q(kind__in=CLAIMS_ADMINISTRATOR_KINDS)
+        )
         .order_by("created_at", "id")
     )
+
+
+def visible_notices(account, case):
+    """The notices sent to the organization for this case (once sent), whatever their kind."""
+    from correspondence.selectors import notices_for_claims_administrator
+
+    return [delivery.notice for delivery in notices_for_claims_administrator(party=account.organization).filter(case=case)]
 
 
 def visible_letters(case):
@@ -137,6 +152,20 @@ def exchange_items(account, case) -> list[ExchangeItem]:
         )
         for document in visible_documents(account, case)
     ]
+    from .contract import NOARFI_TYPE, NOTICE_TYPES
+
+    for notice in visible_notices(account, case):
+        items.append(
+            ExchangeItem(
+                kind=DocumentHandle.Kind.NOTICE,
+                object_id=notice.pk,
+                obj=notice,
+                type=NOTICE_TYPES.get(notice.kind, OTHER_DOCUMENT_TYPE),
+                name="NOARFI" if NOTICE_TYPES.get(notice.kind) == NOARFI_TYPE else notice.get_kind_display(),
+                size=_stored_size(notice.file),
+                filename=f"{case.number}-{notice.kind}-v{notice.version}.pdf",
+            )
+        )
     for letter in visible_letters(case):
         items.append(
             ExchangeItem(

@@ -146,21 +146,19 @@ def handles_for(items, *, case) -> dict:
 
 
 def records_upload(*, account: ServiceAccount, case, uploaded_file, title: str = ""):
-    """A claims administrator's records, checked and stored by the same service
-    as the browser upload (cases.services.documents_add): content-checked PDF,
-    size limit, hashed, stored under a generated name, all or nothing."""
-    from cases import services as case_services
-    from cases.models import CaseDocument
+    """A claims administrator's records, entered in the case's records checklist
+    as received from the claims administrator now (the time the records clock
+    reads), through correspondence's `records_receive`, which stores them with
+    the same service as the browser upload (cases.services.documents_add:
+    content-checked PDF, size limit, virus-scan hook, hashed, stored under a
+    generated name, all or nothing). The category (A)-(D) is left for staff
+    to classify: the published upload does not say it."""
+    from cases.models import PartyRole
+    from correspondence import services as correspondence_services
 
-    return case_services.documents_add(
+    return correspondence_services.records_receive(
         case=case,
-        uploads=[
-            case_services.DocumentUpload(
-                uploaded_file=uploaded_file,
-                kind=CaseDocument.Kind.MEDICAL_RECORD,
-                author=account.organization.name,
-                title=title,
-            )
-        ],
+        uploads=[correspondence_services.RecordUpload(uploaded_file=uploaded_file, title=title, author=account.organization.name)],
+        received_from=PartyRole.CLAIMS_ADMINISTRATOR,
         user=account.user,
     )[0]

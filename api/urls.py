@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import pages, views
+from . import manifest, pages, views
 
 app_name = "api"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path(BASE + "docs/upload", views.LegacyUploadView.as_view(), name="docs_upload_legacy"),
     # Handles contain a slash and are sent unencoded.
     path(BASE + "docs/download/<path:handle>", views.DocumentDownloadView.as_view(), name="docs_download"),
+    # The SDK's samples call the date list with and without its trailing slash.
+    re_path(r"^" + BASE + r"events/noarfi/?$", manifest.ManifestDatesView.as_view(), name="noarfi_dates"),
+    path(BASE + "events/noarfi/<str:day>", manifest.ManifestView.as_view(), name="noarfi_day"),
     path("apigw/openapi.json", pages.schema, name="schema"),
     path("apigw/docs/", pages.documentation, name="docs"),
     # Anything else under /apigw/, line breaks included, answers the contract's JSON 404.

@@ -307,7 +307,18 @@ class DocumentDownloadView(ApiView):
             audit.denied(object_type="api.documenthandle", object_id=handle[:64], reason="no_such_document")
             raise ApiError(404, "Document not found", code="no_such_document")
         case = row.case
-        if item.kind == DocumentHandle.Kind.LETTER:
+        if item.kind == DocumentHandle.Kind.NOTICE:
+            from correspondence.documents import NOTICE
+            from imrsite import pipeline
+
+            try:
+                data = pipeline.read_verified(NOTICE, row=item.obj)
+            except pipeline.IntegrityFailure as exc:
+                raise ApiError(500, "The stored file cannot be served", code=exc.code or "integrity") from exc
+            audit.record(audit.Action.NOTICE_DOWNLOAD, actor=request.user, case=case, obj=item.obj, detail={"via": "api", "kind": item.obj.kind})
+            response = HttpResponse(data, content_type="application/pdf")
+            response["Content-Length"] = str(len(data))
+        elif item.kind == DocumentHandle.Kind.LETTER:
             try:
                 data = letter_read_verified(letter=item.obj)
             except LetterIntegrityError as exc:

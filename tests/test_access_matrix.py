@@ -97,6 +97,8 @@ EXPECTED = {
     "api:docs_upload": same(401, anonymous=401),
     "api:docs_upload_legacy": same(401, anonymous=401),
     "api:docs_download": same(401, anonymous=401),
+    "api:noarfi_dates": same(401, anonymous=401),
+    "api:noarfi_day": same(401, anonymous=401),
     "api:not_found": same(404, anonymous=404),
     # The API's description for integrators: public, like the published SDK's, no case data.
     "api:schema": same(200, anonymous=200),
@@ -185,6 +187,8 @@ def concrete_url(route, name, pattern, world):
         kwargs["realm"] = settings.API_REALM
     if "handle" in converters:
         kwargs["handle"] = "20.5000.900/0123456789abcdef0123"
+    if "day" in converters:
+        kwargs["day"] = "2026-01-05"
     if name == "api:not_found":
         return "/apigw/no-such-call"
     if "number" in pattern.pattern.converters:

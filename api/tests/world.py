@@ -105,3 +105,16 @@ def login(client, username, password=PASSWORD) -> dict:
 
 def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def noarfi_case(organization, *, run_on_commit):
+    """An eligible case of `organization` whose notice of assignment (NOARFI) went
+    to it today through the portal: correspondence issues, renders and sends it."""
+    from cases.models import DeliveryChannel
+    from correspondence.tests.helpers import new_case, screen_eligible
+
+    case = new_case(claims_administrator=organization, channels={"claims_administrator": DeliveryChannel.PORTAL})
+    case.items.update(description="Lumbar MRI,\nwith contrast")
+    with run_on_commit(execute=True):
+        screen_eligible(case)
+    return Case.objects.get(pk=case.pk)
