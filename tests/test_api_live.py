@@ -20,7 +20,8 @@ DEMO_PASSWORD = "a demo passphrase for the journey"
 @pytest.mark.django_db(transaction=True)
 def test_the_published_journey_end_to_end(live_server):
     base, password = os.environ.get("IMR_API_LIVE_URL"), os.environ.get("IMR_API_LIVE_PASSWORD")
-    if not base:
+    fresh = not base
+    if fresh:
         from cases.management.demo import seed_demo
 
         seed_demo(password=DEMO_PASSWORD)
@@ -31,4 +32,5 @@ def test_the_published_journey_end_to_end(live_server):
     assert first["cases"] and second["cases"]
     assert not set(first["cases"]) & set(second["cases"])
     assert first["downloads"] and second["downloads"]
-    assert first["manifest_rows"] >= 1 and second["manifest_rows"] >= 1
+    if fresh:  # the demo data gives each account an unacknowledged notice of assignment
+        assert first["manifest_rows"] >= 1 and second["manifest_rows"] >= 1
