@@ -141,3 +141,26 @@ def test_api_calls_make_no_session_and_set_no_cookie(client, world, as_a):
     assert response.status_code == 200 and not response.cookies
     assert client.post(BASE + "cases/search", "{}", content_type="application/json").status_code == 401
     assert Session.objects.count() == before
+
+
+def test_the_manifest_across_organizations_and_token_states(client, world, tokens, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from .world import noarfi_case
+
+    noarfi_case(world.b.organization, run_on_commit=django_capture_on_commit_callbacks)  # only B has a notice today
+    today = timezone.localdate().isoformat()
+    calls = [("get", BASE + "events/noarfi/"), ("get", BASE + f"events/noarfi/{today}"), ("delete", BASE + f"events/noarfi/{today}")]
+    revoked_account = services.service_account_create(username="api-alpha-3", organization=world.a.organization, password="another long passphrase 3")
+    revoked = login(client, revoked_account.user.username, "another long passphrase 3")["access_token"]
+    services.service_account_revoke(account=revoked_account)
+    for auth in ({}, bearer(tokens["expired"]), bearer(revoked)):
+        for method, url in calls:
+            response = getattr(client, method)(url, **auth)
+            assert response.status_code == 401 and response.content.startswith(b'{"status":401,'), (method, url)
+    a = bearer(tokens["valid"])
+    assert client.get(BASE + "events/noarfi/", **a).json() == {"datelist": []}  # B's day is not A's
+    assert client.get(BASE + f"events/noarfi/{today}", **a).status_code == 404
+    assert client.delete(BASE + f"events/noarfi/{today}", **a).status_code == 404
+    b = bearer(login(client, world.b.username)["access_token"])
+    assert client.get(BASE + "events/noarfi/", **b).json() == {"datelist": [today]}  # A's refused acknowledgement changed nothing
