@@ -313,9 +313,19 @@ class CaseNumberCounterAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 class EmergencyAccessForm(forms.ModelForm):
-    """Grant form: the service's own check runs in `clean`, so a refusal shows
-    beside its field before anything is written."""
+    """Grant form: the case by its number and the user by their username, as
+    an admin knows them (issue 19 item 15), never internal ids. The
+    service's own check runs in `clean`, so a refusal shows beside its field
+    before anything is written."""
 
+    case_number = forms.CharField(
+        label="Case number", max_length=20, help_text="As on the case page, e.g. CM26-0001234.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    username = forms.CharField(
+        label="Username", max_length=150, help_text="The account that needs to see the case.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     hours = forms.IntegerField(
         min_value=1, max_value=72, required=False,
         help_text="How long the access lasts (default: the IMR_EMERGENCY_ACCESS_HOURS setting).",
@@ -323,7 +333,25 @@ class EmergencyAccessForm(forms.ModelForm):
 
     class Meta:
         model = EmergencyAccess
-        fields = ["case", "user", "reason"]
+        fields = ["reason"]
+
+    def clean_case_number(self):
+        number = self.cleaned_data["case_number"].strip().upper()
+        case = Case.objects.filter(number=number).first()
+        if case is None:
+            raise ValidationError(f"No case {number}.")
+        self.cleaned_data["case"] = case
+        return number
+
+    def clean_username(self):
+        from django.contrib.auth import get_user_model
+
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        if user is None:
+            raise ValidationError(f"No user “{username}”.")
+        self.cleaned_data["user"] = user
+        return user.username
 
     def clean(self):
         data = super().clean()
@@ -334,7 +362,8 @@ class EmergencyAccessForm(forms.ModelForm):
                 case=data.get("case"), user=data.get("user"), granted_by=self.request.user, reason=data.get("reason", "")
             )
         except ServiceError as exc:
-            raise ValidationError({exc.field: exc.message} if exc.field in self.fields else exc.message) from exc
+            field = {"case": "case_number", "user": "username"}.get(exc.field, exc.field)
+            raise ValidationError({field: exc.message} if field in self.fields else exc.message) from exc
         return data
 
 
@@ -348,7 +377,6 @@ class EmergencyAccessAdmin(admin.ModelAdmin):
     list_select_related = ["case", "user", "granted_by"]
     list_filter = ["granted_at", "revoked_at"]
     search_fields = ["case__number", "user__username", "granted_by__username"]
-    raw_id_fields = ["case", "user"]
     readonly_fields = ["granted_by", "granted_at", "expires_at", "revoked_at", "revoked_by"]
     actions = ["revoke"]
     date_hierarchy = "granted_at"
@@ -366,7 +394,7 @@ class EmergencyAccessAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["case", "user", "reason", "hours"]
+            return ["case_number", "username", "reason", "hours"]
         return ["case", "user", "reason", *self.readonly_fields]
 
     def has_add_permission(self, request):

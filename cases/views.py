@@ -6,6 +6,7 @@ shown beside the field it names.
 """
 
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -36,8 +37,10 @@ from .forms import (
     ExpediteForm,
     RecordsCompleteForm,
     ScreeningForm,
+    WithdrawAssignmentForm,
+    WithdrawDocumentForm,
 )
-from .models import Case, Party
+from .models import Case, CaseDocument, Party
 
 PAGE_SIZE = 25
 LETTER_STATUS_TEMPLATE = "letters/_status.html"
@@ -55,12 +58,17 @@ def case_list(request):
         "review_type": params.get("review_type", ""),
         "overdue": params.get("overdue") == "1",
     }
-    qs = selectors.case_search(user=request.user, **filters)
+    sort = params.get("sort", "")
+    if sort.lstrip("-") not in selectors.CASE_SORTS:
+        sort = ""
+    qs = selectors.case_search(user=request.user, sort=sort, **filters)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     return render(
         request,
         "cases/case_list.html",
@@ -69,10 +77,42 @@ def case_list(request):
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
+            "columns": _sort_columns(sort or "due", unsorted.urlencode()),
+            "sort_label": _sort_label(sort or "due"),
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
         },
     )
+
+
+_COLUMNS = [  # (heading, sort key or None)
+    ("Case", "number"), ("Employee", "employee"), ("Claim", "claim"), ("Type", "type"), ("Status", "status"),
+    ("Reviewer", None), ("Received", "received"), ("Next deadline", "due"),
+]
+
+
+def _sort_columns(sort: str, query: str) -> list[dict]:
+    """Each column heading with its link: ascending first, the other way once sorted by it."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    columns = []
+    for label, key in _COLUMNS:
+        column = {"label": label, "key": key, "aria_sort": None, "url": None}
+        if key:
+            active = key == current
+            next_sort = f"-{key}" if active and not descending else key
+            column["url"] = f"?{query + '&' if query else ''}sort={next_sort}"
+            if active:
+                column["aria_sort"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
+
+
+def _sort_label(sort: str) -> str:
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    label = next((heading for heading, k in _COLUMNS if k == key), "Next deadline")
+    if key == "due":
+        return "latest deadline first" if descending else "soonest deadline first"
+    return f"by {label.lower()}, {'descending' if descending else 'ascending'}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,7 +138,7 @@ def case_new(request):
                 if exc.field == "disputed_items":
                     formset._non_form_errors.append(exc.message)
                 else:
-                    add_service_error(form, exc)
+                    add_service_error(form, exc, prefix_map={"date_of_birth": "employee_date_of_birth"})
             else:
                 messages.success(request, f"Case {case.number} registered. Screen it for eligibility next.")
                 return redirect(case)
@@ -116,6 +156,7 @@ def case_new(request):
             "formset": formset,
             "organizations": selectors.party_suggestions(kind=Party.Kind.ORGANIZATION),
             "providers": selectors.party_suggestions(kind=Party.Kind.PERSON),
+            "window_days": settings.IMR_APPLICATION_WINDOW_DAYS,
         },
         status=status,
     )
@@ -147,9 +188,14 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "today": today,
         "items": case.items.all(),
         "documents": case.documents.all(),
+        "withdrawn_documents": selectors.withdrawn_documents(case),
+        "withdraw_document_form": forms.get("withdraw_document_form") or WithdrawDocumentForm(),
+        "withdraw_document_pk": forms.get("withdraw_document_pk"),
+        "documents_closed": services.documents_closed_reason(case),
         "checklist": selectors.screening_checklist(case),
-        # A countdown runs only while the deadline still binds someone.
-        "records_clock_running": case.status == Case.Status.AWAITING_RECORDS,
+        # A countdown runs only while the deadline still binds someone: the
+        # records clock while records are outstanding, reviewer or not.
+        "records_clock_running": selectors.records_outstanding(case),
         "decision_clock_running": case.status in (Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW),
         "can_screen": case.status in (Case.Status.RECEIVED, Case.Status.DEFERRED),
         "screening_form": forms.get("screening_form") or ScreeningForm(case=case),
@@ -158,8 +204,9 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         and case.records_complete_on is None,
         "records_form": forms.get("records_form") or RecordsCompleteForm(initial={"on": today}),
         "can_expedite": case.is_open and not case.is_expedited,
-        "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}),
+        "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}, case=case),
         "open_assignment": open_assignment,
+        "withdraw_assignment_form": forms.get("withdraw_assignment_form") or WithdrawAssignmentForm(),
         "assignments": selectors.case_assignments(case),
         "assignable": assignable,
         "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if assignable else [],
@@ -241,7 +288,9 @@ def document_download(request, number, pk):
     (staff, or the reviewer it is assigned to), and the file must still match
     the hash taken at upload."""
     case = selectors.case_for_user(request.user, number)
-    document = case.documents.filter(pk=pk).exclude(file="").first()
+    # A withdrawn (misfiled) document is off the case: only an admin, reviewing the trail, still opens it.
+    documents = CaseDocument.all_objects if user_roles(request.user).admin else CaseDocument.objects
+    document = documents.filter(case=case, pk=pk).exclude(file="").first()
     if document is None:
         audit.denied(case=case, object_type="cases.casedocument", object_id=pk, reason="no_such_document")
         raise Http404("No such document")
@@ -249,8 +298,12 @@ def document_download(request, number, pk):
         handle = open_verified(file=document.file, sha256=document.sha256, case=case, obj=document)
     except StoredFileError as exc:
         raise Http404("No such document") from exc
-    audit.record(audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document, detail={"kind": document.kind})
-    filename = document.original_filename or f"{document.title}.pdf"
+    audit.record(
+        audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document,
+        detail={"kind": document.kind, **({"withdrawn": True} if document.is_withdrawn else {})},
+    )
+    # Whatever the uploaded name was, the saved file ends in .pdf (issue 19 item 6).
+    filename = document.download_name
     response = FileResponse(handle, content_type="application/pdf")
     # Inline: the reviewer's case file opens documents in the browser's viewer.
     return protect_file_response(response, filename=filename, inline=True)
@@ -276,12 +329,12 @@ def records_complete(request, number):
 @staff_required
 def convert_to_expedited(request, number):
     case = selectors.case_page(request.user, number)
-    form = ExpediteForm(request.POST)
+    form = ExpediteForm(request.POST, case=case)
     if form.is_valid():
         try:
             case = services.case_convert_to_expedited(case=case, on=form.cleaned_data["on"])
         except ServiceError as exc:
-            add_service_error(form, exc, prefix_map={"review_type": None})
+            add_service_error(form, exc, prefix_map={"review_type": None, "expedited_since": "on"})
         else:
             messages.success(request, "Converted to expedited review; deadlines recomputed. Notify the parties.")
             return redirect(case)
@@ -310,3 +363,51 @@ def assign(request, number):
     else:
         form.add_error(None, "Choose a reviewer.")
     return _render_case(request, selectors.case_page(request.user, number), status=400, assign_form=form)
+
+
+@require_POST
+@staff_required
+def document_withdraw(request, number, pk):
+    """Take a misfiled document off the case, with a reason (cases.services.document_withdraw)."""
+    case = selectors.case_page(request.user, number)
+    document = CaseDocument.objects.filter(case=case, pk=pk).first()
+    if document is None:
+        raise Http404("No such document")
+    form = WithdrawDocumentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_withdraw(document=document, user=request.user, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"“{document.title}” was withdrawn from the case. The reviewer's file and future letters no "
+                "longer include it; the file is kept for the audit trail.",
+            )
+            return redirect(f"{case.get_absolute_url()}#documents")
+    return _render_case(request, selectors.case_page(request.user, number), status=400,
+                        withdraw_document_form=form, withdraw_document_pk=document.pk)
+
+
+@require_POST
+@staff_required
+def assignment_withdraw(request, number):
+    """Take the case back from its reviewer (offered or accepted), with a reason; then reassign."""
+    case = selectors.case_page(request.user, number)
+    open_assignment = case.open_assignments[0] if case.open_assignments else None
+    form = WithdrawAssignmentForm(request.POST)
+    if open_assignment is None:
+        form.add_error(None, "The case has no open assignment to withdraw.")
+    elif form.is_valid():
+        try:
+            reviewer_services.assignment_withdraw(
+                assignment=open_assignment, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"The case was taken back from {open_assignment.reviewer}, who has been told. Offer it to another reviewer."
+            )
+            return redirect(f"{case.get_absolute_url()}#assignment")
+    return _render_case(request, selectors.case_page(request.user, number), status=400, withdraw_assignment_form=form)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database conflict or outage anywhere below becomes the "try again" page (HTTP 503).
+    "imrsite.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,7 +79,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # Production serves static files from STATIC_ROOT (collectstatic); runserver does it in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "imrsite.urls"
 
@@ -106,6 +108,26 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The first-run default serves a browser with several people in it
+    # (issue 19 item 18): readers never wait for a writer (WAL), a writer
+    # waits its turn for up to SQLITE_BUSY_TIMEOUT seconds instead of failing
+    # at once with "database is locked", and every transaction takes the
+    # write lock when it begins (IMMEDIATE), so a read-then-write
+    # transaction (select_for_update, which SQLite ignores) cannot deadlock
+    # half-way and fail: it waits at BEGIN. What still fails (an outage, a
+    # wait longer than the timeout) is answered by
+    # imrsite.middleware.DatabaseUnavailableMiddleware with a "try again" page.
+    _busy_seconds = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": _busy_seconds,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            f"PRAGMA busy_timeout={int(_busy_seconds * 1000)}; PRAGMA foreign_keys=ON"
+        ),
+    })
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of piling up behind a lock (security.md §2.5).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (

@@ -1,7 +1,9 @@
 """Reads about reviewers: the eligibility and conflict-of-interest rules.
 
 `reviewer_check` is the one place those rules live. The assignment service,
-the intake page's suggestions, `import_cases` and admin all call it.
+the intake page's suggestions, `import_cases` and admin all call it. A
+reviewer who declined a case for a conflict of interest is conflicted for
+that case from then on, whoever asks.
 """
 
 from collections import defaultdict
@@ -31,6 +33,9 @@ class ReviewerCheck:
     matched_specialty: Specialty | None = None
     fit_score: int = 0  # lower is a better fit
     open_cases: int = 0
+    # Earlier answers on this case that do not exclude (a decline for another
+    # reason, an offer intake withdrew): shown to intake beside the name.
+    history: list[Finding] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
@@ -69,6 +74,34 @@ def case_parties(case: Case) -> list[tuple[str, object]]:
     return [(role, party) for role, party in parties if party is not None]
 
 
+def earlier_answers(case: Case) -> dict[int, list[Assignment]]:
+    """reviewer id → this case's declined or withdrawn assignments, oldest first (one query)."""
+    answers: dict[int, list[Assignment]] = defaultdict(list)
+    if case.pk is None:
+        return answers
+    for a in Assignment.objects.filter(
+        case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN]
+    ).order_by("assigned_at", "id"):
+        answers[a.reviewer_id].append(a)
+    return answers
+
+
+def _answer_findings(result: "ReviewerCheck", answers: list[Assignment]) -> None:
+    """A decline for a conflict of interest excludes the reviewer from the case
+    for every caller (issue 19 item 2); other declines and withdrawals are notes."""
+    for a in answers:
+        when = (a.responded_at or a.withdrawn_at or a.assigned_at)
+        when_text = f"{when:%b %-d, %Y}" if when else "earlier"
+        if a.status == Assignment.Status.DECLINED and a.decline_kind == Assignment.DeclineKind.CONFLICT:
+            result.conflicts.append(
+                Finding("declined_conflict", f"declined this case for a conflict of interest ({when_text}): {a.decline_reason}")
+            )
+        elif a.status == Assignment.Status.DECLINED:
+            result.history.append(Finding("declined", f"declined this case {when_text}: {a.decline_reason}"))
+        else:
+            result.history.append(Finding("withdrawn", f"offer withdrawn by intake {when_text}: {a.withdrawal_reason}"))
+
+
 def reviewer_check(
     *,
     reviewer: Reviewer,
@@ -77,12 +110,14 @@ def reviewer_check(
     fits: dict[str, dict[int, int]] | None = None,
     categories: list[str] | None = None,
     check_capacity: bool = True,
+    answers: dict[int, list[Assignment]] | None = None,
 ) -> ReviewerCheck:
     """Is this reviewer qualified and free of conflicts for this case?
 
     `on` is the date the rules are judged at (today for a new assignment, the
-    historical assignment date for an import). Pass `fits` and `categories`
-    when checking many reviewers for one case, to read them once.
+    historical assignment date for an import). Pass `fits`, `categories` and
+    `answers` (`earlier_answers`) when checking many reviewers for one case,
+    to read them once.
     """
     on = on or timezone.localdate()
     if categories is None:
@@ -144,6 +179,9 @@ def reviewer_check(
                 result.conflicts.append(
                     Finding("conflict", f"affiliated with the {role} ({party.name}: {affiliation.get_kind_display().lower()})")
                 )
+    if answers is None:
+        answers = earlier_answers(case)
+    _answer_findings(result, answers.get(reviewer.pk, []))
     return result
 
 
@@ -153,10 +191,12 @@ def eligible_reviewers_for(*, case: Case, on: date | None = None, include_inelig
     its reasons. A constant number of queries whatever the number of reviewers."""
     categories = [item.category for item in case.items.all()]
     fits = specialty_fits(categories)
+    answers = earlier_answers(case)
     checks = [
-        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories)
+        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories, answers=answers)
         for r in reviewers_with_credentials()
     ]
-    checks.sort(key=lambda c: (not c.eligible, c.fit_score, c.open_cases, str(c.reviewer)))
+    # Someone who already declined (or was withdrawn) comes after those who have not: never the pre-selected first.
+    checks.sort(key=lambda c: (not c.eligible, bool(c.history), c.fit_score, c.open_cases, str(c.reviewer)))
     return checks if include_ineligible else [c for c in checks if c.eligible]
 

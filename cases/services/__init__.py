@@ -5,7 +5,7 @@
 - `registration`: a new application and its items;
 - `status`: the state machine and the stored deadlines;
 - `screening`: eligibility;
-- `documents`: uploads;
+- `documents`: uploads and withdrawals of misfiled documents;
 - `access`: break-glass emergency access.
 
 Every caller (intake views, admin, import, generators, other apps'
@@ -15,7 +15,14 @@ itself. The names below are the package's public face, so callers write
 """
 
 from .access import emergency_access_check, emergency_access_grant, emergency_access_revoke
-from .documents import DocumentUpload, document_add, documents_add
+from .documents import (
+    CLOSED_TO_DOCUMENTS,
+    DocumentUpload,
+    document_add,
+    document_withdraw,
+    documents_add,
+    documents_closed_reason,
+)
 from .numbering import (
     case_number_issue,
     case_number_reserve,
@@ -23,7 +30,8 @@ from .numbering import (
     format_case_number,
     parse_case_number,
 )
-from .parties import PartyInput, party_get_or_create
+from .parties import NEW as NEW_PARTY
+from .parties import PartyInput, party_get_or_create, party_match_or_create, party_resolve, party_update_details
 from .registration import (
     CaseData,
     ItemData,
@@ -49,11 +57,12 @@ from .status import (
 )
 
 __all__ = [
-    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "CLOSED_TO_DOCUMENTS", "NEW_PARTY", "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
     "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",
-    "case_register", "case_screen", "case_transition", "document_add", "documents_add",
+    "case_register", "case_screen", "case_transition", "document_add", "document_withdraw", "documents_add",
+    "documents_closed_reason", "party_match_or_create", "party_resolve", "party_update_details",
     "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",
     "format_case_number", "parse_case_number", "party_get_or_create", "screening_duplicates",
     "validate_case_dates", "_apply_deadlines",

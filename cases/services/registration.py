@@ -10,11 +10,16 @@ from django.utils import timezone
 from accounts import audit
 from imrsite.errors import ServiceError
 
+from imrsite.limits import check_lengths
+
 from ..models import Case, DisputedItem, Party, ReviewType
-from ..text import normalize_name
+from ..text import clean_identifier, has_visible_text, normalize_name
 from .numbering import case_number_issue, case_number_reserve
-from .parties import PartyInput, party_get_or_create
+from .parties import EARLIEST_BIRTH_DATE, PartyInput, party_resolve
 from .status import _apply_deadlines
+
+# No workers' compensation injury on record predates this (issue 19 item 17).
+EARLIEST_INJURY = EARLIEST_BIRTH_DATE
 
 @dataclass
 class ItemData:
@@ -41,14 +46,33 @@ class CaseData:
 
 
 def case_date_problems(
-    *, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None
+    *,
+    received_on: date,
+    ur_decision_date: date,
+    date_of_injury: date,
+    today: date | None = None,
+    date_of_birth: date | None = None,
+    rfa_date: date | None = None,
 ) -> list[ServiceError]:
     """Every date rule the application breaks, so a form can mark all fields at once."""
     today = today or timezone.localdate()
     problems = []
-    for name, value in (("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury)):
-        if value > today:
+    for name, value in (
+        ("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury),
+        ("rfa_date", rfa_date), ("date_of_birth", date_of_birth),
+    ):
+        if value and value > today:
             problems.append(ServiceError("cannot be in the future", field=name, code="future_date"))
+    if date_of_injury < EARLIEST_INJURY:
+        problems.append(ServiceError("cannot be before 1900", field="date_of_injury", code="too_early"))
+    if date_of_birth and date_of_birth > date_of_injury:
+        problems.append(
+            ServiceError("the employee cannot be born after the injury", field="date_of_birth", code="born_after_injury")
+        )
+    if rfa_date and rfa_date > ur_decision_date:
+        problems.append(
+            ServiceError("the RFA cannot be after the UR decision on it", field="rfa_date", code="rfa_after_ur")
+        )
     if date_of_injury > ur_decision_date:
         problems.append(
             ServiceError("the injury cannot be after the UR decision", field="date_of_injury", code="injury_after_ur")
@@ -62,10 +86,19 @@ def case_date_problems(
     return problems
 
 
-def validate_case_dates(*, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None):
+def validate_case_dates(
+    *,
+    received_on: date,
+    ur_decision_date: date,
+    date_of_injury: date,
+    today: date | None = None,
+    date_of_birth: date | None = None,
+    rfa_date: date | None = None,
+):
     """Date rules every caller shares; raises the first broken one as a ServiceError naming the field."""
     problems = case_date_problems(
-        received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury, today=today
+        received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury, today=today,
+        date_of_birth=date_of_birth, rfa_date=rfa_date,
     )
     if problems:
         raise problems[0]
@@ -76,8 +109,9 @@ def find_duplicates(*, employee: Party, claim_number: str, ur_decision_date: dat
     wanted = {normalize_name(d) for d in descriptions}
     qs = (
         Case.objects.filter(
-            employee__normalized_name=employee.normalized_name,
-            claim_number__iexact=claim_number.strip(),
+            # The same person whether or not a middle initial was typed this time.
+            employee__name_key=employee.name_key,
+            claim_number__iexact=clean_identifier(claim_number),
             ur_decision_date=ur_decision_date,
         )
         .exclude(pk=exclude_pk)
@@ -104,11 +138,22 @@ def case_register(
         raise ServiceError("at least one disputed item is required", field="disputed_items", code="no_items")
     if data.review_type not in ReviewType.values:
         raise ServiceError('must be "standard" or "expedited"', field="review_type")
+    claim_number = clean_identifier(data.claim_number)
+    if not has_visible_text(claim_number):
+        raise ServiceError("a claim number is required (this one has no visible characters)", field="claim_number",
+                           code="no_claim_number")
+    for position, item in enumerate(items):
+        if not has_visible_text(item.description):
+            raise ServiceError(f"disputed treatment {position + 1} has no description", field="disputed_items",
+                               code="no_description")
     validate_case_dates(
-        received_on=data.received_on, ur_decision_date=data.ur_decision_date, date_of_injury=data.date_of_injury, today=today
+        received_on=data.received_on, ur_decision_date=data.ur_decision_date, date_of_injury=data.date_of_injury, today=today,
+        date_of_birth=data.employee.date_of_birth, rfa_date=data.extra.get("rfa_date"),
     )
     late = (data.received_on - data.ur_decision_date).days > settings.IMR_APPLICATION_WINDOW_DAYS
-    if late and not untimely_override_reason.strip():
+    # A reason typed for a timely application is not an exception accepted: it is not kept.
+    untimely_override_reason = (untimely_override_reason or "").strip() if late else ""
+    if late and not untimely_override_reason:
         raise ServiceError(
             f"received {(data.received_on - data.ur_decision_date).days} days after the UR decision "
             f"(more than {settings.IMR_APPLICATION_WINDOW_DAYS}): give an override reason to register it",
@@ -117,7 +162,7 @@ def case_register(
         )
     duplicates = find_duplicates(
         employee=data.employee,
-        claim_number=data.claim_number,
+        claim_number=claim_number,
         ur_decision_date=data.ur_decision_date,
         descriptions=[i.description for i in items],
     )
@@ -134,35 +179,43 @@ def case_register(
         received_on=data.received_on,
         ur_decision_date=data.ur_decision_date,
         date_of_injury=data.date_of_injury,
-        claim_number=data.claim_number.strip(),
+        claim_number=claim_number,
         employee=data.employee,
         employer=data.employer,
         claims_administrator=data.claims_administrator,
         requesting_provider=data.requesting_provider,
         attorney=data.attorney,
         diagnosis=data.diagnosis,
-        untimely_override_reason=untimely_override_reason.strip(),
+        untimely_override_reason=untimely_override_reason,
         duplicate_of=duplicates[0] if duplicates else None,
         created_by=created_by,
         **data.extra,
     )
     if data.review_type == ReviewType.EXPEDITED:
         case.expedited_since = data.received_on
+    check_lengths(case)
+    rows = [
+        DisputedItem(
+            case=case,
+            position=position,
+            description=item.description.strip(),
+            category=item.category,
+            claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
+            ur_decision=item.ur_decision,
+        )
+        for position, item in enumerate(items)
+    ]
+    for row in rows:
+        try:
+            check_lengths(row)
+        except ServiceError as exc:
+            raise ServiceError(
+                f"disputed treatment {row.position + 1}: {exc.field.replace('_', ' ')}: {exc.message}",
+                field="disputed_items", code=exc.code,
+            ) from exc
     _apply_deadlines(case)
     case.save()
-    DisputedItem.objects.bulk_create(
-        [
-            DisputedItem(
-                case=case,
-                position=position,
-                description=item.description.strip(),
-                category=item.category,
-                claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
-                ur_decision=item.ur_decision,
-            )
-            for position, item in enumerate(items)
-        ]
-    )
+    DisputedItem.objects.bulk_create(rows)
     audit.record(
         audit.Action.CASE_CREATE, actor=created_by, case=case, obj=case,
         detail={"status": case.status, "review_type": case.review_type, "items": len(items)},
@@ -184,10 +237,12 @@ def case_intake(
 ) -> Case:
     """Register an application typed in by intake staff.
 
-    Parties are matched by name (and birth date for people) or created, in
-    the same transaction as the case, so a refused registration leaves no
-    stray parties behind. `parties` keys are the Case fields (employee,
-    employer, claims_administrator, requesting_provider, attorney).
+    Each party is the existing one the clerk chose among the candidates
+    shown, or a new one (`party_resolve`: never merged on a name), in the
+    same transaction as the case, so a refused registration leaves no stray
+    parties behind. `parties` keys are the Case fields (employee, employer,
+    claims_administrator, requesting_provider, attorney); a refusal names
+    the form field, e.g. `employee_party` (choose) or `employee_date_of_birth`.
     """
     resolved = {}
     for role, party in parties.items():
@@ -195,9 +250,16 @@ def case_intake(
             resolved[role] = None
             continue
         try:
-            resolved[role] = party_get_or_create(kind=party.kind, name=party.name, **party.details)
+            resolved[role] = party_resolve(party_input=party, actor=created_by)
         except ServiceError as exc:
-            raise ServiceError(exc.message, field=f"{role}_name", code=exc.code) from exc
+            suffix = {"choice": "party", "name": "name"}.get(exc.field, exc.field)
+            if role in ("employer", "claims_administrator", "requesting_provider", "attorney") and suffix == "name":
+                field_name = f"{role}_name"
+            elif role == "employee" and suffix == "name":
+                field_name = "employee_last_name"
+            else:
+                field_name = f"{role}_{suffix}"
+            raise ServiceError(exc.message, field=field_name, code=exc.code) from exc
     extra = dict(data)
     case_data = CaseData(
         review_type=extra.pop("review_type"),

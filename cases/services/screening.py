@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import audit
 from imrsite.errors import ServiceError
+from imrsite.limits import check_text
 
 from ..models import Case
 from .registration import find_duplicates
@@ -76,7 +77,10 @@ def case_screen(
         raise ServiceError("cannot be in the future", field="notice_on", code="future_date")
     if notice_on < case.received_on:
         raise ServiceError("cannot be before the application was received", field="notice_on")
-    override = (untimely_override_reason or "").strip() or case.untimely_override_reason
+    # Only a late application has an exception to accept; a reason typed for a timely one is not kept.
+    override = ((untimely_override_reason or "").strip() or case.untimely_override_reason) if case.is_untimely else ""
+    check_text(override, Case._meta.get_field("untimely_override_reason").max_length, field="untimely_override_reason")
+    check_text((note or "").strip(), Case._meta.get_field("eligibility_note").max_length, field="note")
     duplicates = screening_duplicates(case=case)
 
     checks = [

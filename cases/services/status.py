@@ -128,6 +128,14 @@ def case_convert_to_expedited(*, case: Case, on: date) -> Case:
         raise ServiceError("the case is already expedited", field="review_type")
     if not case.is_open:
         raise ServiceError("only an open case can be expedited", field="review_type")
+    # 9792.10.4(c): the certification comes after the application, and not from the future.
+    if on < case.received_on:
+        raise ServiceError(
+            f"cannot be before the application was received ({case.received_on:%b %-d, %Y})",
+            field="expedited_since", code="before_application",
+        )
+    if on > timezone.localdate():
+        raise ServiceError("cannot be in the future", field="expedited_since", code="future_date")
     case.review_type = ReviewType.EXPEDITED
     case.expedited_since = on
     _apply_deadlines(case)

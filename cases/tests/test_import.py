@@ -228,11 +228,24 @@ def test_determination_needs_a_reviewer(tmp_path):
     assert refused(tmp_path, case) == ['cases[0].determination: needs "reviewer"']
 
 
-def test_unknown_guideline_joins_the_catalog_below_mtus(tmp_path):
+def test_unknown_guideline_is_refused_not_added_to_the_catalog(tmp_path):
+    """Issue 19 item 18: a guideline name the catalog does not hold is a problem, not a new catalog entry."""
+    from determinations.models import Guideline
+
+    before = Guideline.objects.count()
     case = seed_case()
     case["determination"]["decisions"][0]["guideline"] = "Official Disability Guidelines (ODG) Low Back 2013"
+    [line] = refused(tmp_path, case)
+    assert line.startswith("cases[0].determination.decisions[0].guideline: unknown guideline")
+    assert Guideline.objects.count() == before and not Case.objects.exists()
+
+
+def test_a_catalog_guideline_below_mtus_is_imported_with_the_level_and_a_reason(tmp_path):
+    case = seed_case()
+    case["determination"]["decisions"][0]["guideline"] = "official disability guidelines (odg)"  # any case
     run(tmp_path, case)
     decision = Determination.objects.get().decisions.get()
+    assert decision.guideline.name == "Official Disability Guidelines (ODG)"
     assert decision.evidence_level == "C" and decision.lower_level_reason
 
 

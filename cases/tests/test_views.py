@@ -141,10 +141,14 @@ def test_new_case_form_shows_every_field_and_offers_existing_organizations(intak
 
 def test_new_case_registers_with_parties_and_items(intake, intake_user):
     existing = OrganizationFactory(name="Central Valley Packing, Inc.")
-    response = intake.post(reverse("cases:new"), new_case_post())
+    # An organization on file may be the one typed: the clerk is asked, not merged for.
+    asked = intake.post(reverse("cases:new"), new_case_post())
+    assert asked.status_code == 400 and not Case.objects.exists()
+    assert field_errors(asked, "employer_party")
+    response = intake.post(reverse("cases:new"), new_case_post(employer_party=str(existing.pk)))
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
-    assert case.employer == existing  # picked from existing by name
+    assert case.employer == existing  # the one the clerk chose
     assert case.employee.name == "María José Núñez <b>" and case.employee.date_of_birth == date(1971, 4, 3)
     assert case.claims_administrator.phone == "555-0111"
     assert case.requesting_provider.specialty == "Orthopaedic Surgery"
@@ -195,7 +199,10 @@ def test_application_before_ur_decision_is_refused(intake):
 
 def test_untimely_application_needs_an_override_reason(intake):
     today = timezone.localdate()
-    late = new_case_post(received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=31)).isoformat())
+    late = new_case_post(
+        received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=31)).isoformat(),
+        rfa_date=(today - timedelta(days=40)).isoformat(),
+    )
     response = intake.post(reverse("cases:new"), late)
     assert response.status_code == 400
     assert "Untimely: received 31 days after the UR decision" in field_errors(response, "untimely_override_reason")[0]
@@ -205,15 +212,26 @@ def test_untimely_application_needs_an_override_reason(intake):
     assert Case.objects.get().untimely_override_reason == "Proof of service shows late mailing"
 
 
+def same_parties_as(case) -> dict:
+    """The answers a clerk gives when the parties of `case` are offered again."""
+    return {
+        "employee_party": str(case.employee_id), "employer_party": str(case.employer_id),
+        "claims_administrator_party": str(case.claims_administrator_id),
+        "requesting_provider_party": str(case.requesting_provider_id),
+    }
+
+
 def test_likely_duplicate_is_shown_with_a_link_and_can_be_registered_anyway(intake):
     intake.post(reverse("cases:new"), new_case_post())
     first = Case.objects.get()
-    response = intake.post(reverse("cases:new"), new_case_post(**{"items-0-description": "EIGHT (8) physical therapy visits"}))
+    response = intake.post(reverse("cases:new"), new_case_post(
+        **{"items-0-description": "EIGHT (8) physical therapy visits"}, **same_parties_as(first)
+    ))
     assert response.status_code == 400
     assert field_errors(response, "claim_number")[0].startswith(f"Likely duplicate of {first.number}")
     assert f'href="{first.get_absolute_url()}"' in response.content.decode()
     assert Case.objects.count() == 1
-    response = intake.post(reverse("cases:new"), new_case_post(allow_duplicate="on"))
+    response = intake.post(reverse("cases:new"), new_case_post(allow_duplicate="on", **same_parties_as(first)))
     assert response.status_code == 302
     assert Case.objects.count() == 2
     assert Case.objects.order_by("-pk").first().duplicate_of == first
