@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from imrsite.database import configure as configure_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -108,32 +110,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The first-run default serves a browser with several people in it
-    # (issue 19 item 18): readers never wait for a writer (WAL), a writer
-    # waits its turn for up to SQLITE_BUSY_TIMEOUT seconds instead of failing
-    # at once with "database is locked", and every transaction takes the
-    # write lock when it begins (IMMEDIATE), so a read-then-write
-    # transaction (select_for_update, which SQLite ignores) cannot deadlock
-    # half-way and fail: it waits at BEGIN. What still fails (an outage, a
-    # wait longer than the timeout) is answered by
-    # imrsite.middleware.DatabaseUnavailableMiddleware with a "try again" page.
-    _busy_seconds = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20"))
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "timeout": _busy_seconds,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            f"PRAGMA busy_timeout={int(_busy_seconds * 1000)}; PRAGMA foreign_keys=ON"
-        ),
-    })
-
+# SQLite: WAL, a busy timeout and immediate transactions; PostgreSQL: lock and statement timeouts.
+configure_database(DATABASES["default"], sqlite_busy_seconds=float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast instead of piling up behind a lock (security.md §2.5).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c statement_timeout=30000 -c lock_timeout=5000 "
-        "-c idle_in_transaction_session_timeout=60000"
-    )
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imr")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

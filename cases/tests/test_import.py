@@ -286,3 +286,14 @@ def test_service_api_reports_every_problem():
     assert "extra: unknown key" in info.value.problems
     assert "cases[0].review_type: required" in info.value.problems
     assert import_bundle(load_bundle(json.dumps(SEED)))[0].number == "CM13-0001234"
+
+
+@pytest.mark.parametrize("shape", ["[" * 100_000 + "]" * 100_000, '{"cases": ' + "[" * 100_000 + "]" * 100_000 + "}"])
+def test_deeply_nested_json_is_a_one_line_refusal_not_a_traceback(tmp_path, shape):
+    """Issue 19 item 18: thousands of nested brackets overflow the JSON parser's recursion."""
+    path = tmp_path / "nested.json"
+    path.write_text(shape)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_cases", str(path), stderr=err)
+    assert err.getvalue().splitlines() == ["(file): not a case bundle: nested too deeply"]
