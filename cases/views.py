@@ -79,6 +79,9 @@ def case_list(request):
             "query": query.urlencode(),
             "columns": _sort_columns(sort or "due", unsorted.urlencode()),
             "sort_label": _sort_label(sort or "due"),
+            "sort": sort or "due",
+            "sort_options": SORT_OPTIONS if any(value == (sort or "due") for value, _ in SORT_OPTIONS)
+            else [(sort, _sort_label(sort).capitalize()), *SORT_OPTIONS],
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
         },
@@ -88,6 +91,14 @@ def case_list(request):
 _COLUMNS = [  # (heading, sort key or None)
     ("Case", "number"), ("Employee", "employee"), ("Claim", "claim"), ("Type", "type"), ("Status", "status"),
     ("Reviewer", None), ("Received", "received"), ("Next deadline", "due"),
+]
+
+
+# The same sorts as the column headings, for the filter form (and phones, where the headings are hidden).
+SORT_OPTIONS = [
+    ("due", "Soonest deadline"), ("-due", "Latest deadline"), ("-received", "Newest application"),
+    ("received", "Oldest application"), ("number", "Case number"), ("employee", "Employee name"),
+    ("claim", "Claim number"), ("status", "Status (workflow order)"), ("type", "Review type"),
 ]
 
 

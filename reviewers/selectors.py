@@ -90,8 +90,8 @@ def _answer_findings(result: "ReviewerCheck", answers: list[Assignment]) -> None
     """A decline for a conflict of interest excludes the reviewer from the case
     for every caller (issue 19 item 2); other declines and withdrawals are notes."""
     for a in answers:
-        when = (a.responded_at or a.withdrawn_at or a.assigned_at)
-        when_text = f"{when:%b %-d, %Y}" if when else "earlier"
+        when = a.responded_at or a.withdrawn_at or a.assigned_at
+        when_text = f"{timezone.localtime(when):%b %-d, %Y}" if when else "earlier"
         if a.status == Assignment.Status.DECLINED and a.decline_kind == Assignment.DeclineKind.CONFLICT:
             result.conflicts.append(
                 Finding("declined_conflict", f"declined this case for a conflict of interest ({when_text}): {a.decline_reason}")

@@ -83,7 +83,7 @@ def test_the_columns_sort_both_ways_and_say_so(intake):
     assert numbers(intake.get(url, {"sort": "received"})) == [a.number, c.number, b.number]
     assert numbers(intake.get(url, {"sort": "-number"})) == sorted([a.number, b.number, c.number], reverse=True)
     html = intake.get(url, {"sort": "employee", "status": "awaiting_records"}).content.decode()
-    assert '<th scope="col" aria-sort="ascending"><a class="sort-link" href="?status=awaiting_records&amp;sort=-employee">Employee' in html
+    assert '<th scope="col" data-label="Employee" aria-sort="ascending"><a class="sort-link" href="?status=awaiting_records&amp;sort=-employee">Employee' in html
     assert "3 cases, by employee, ascending." in html
     # Anything else sorts as before: soonest deadline first.
     assert numbers(intake.get(url, {"sort": "password"})) == numbers(intake.get(url))
