@@ -31,10 +31,10 @@ class PartyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "specialty", "date_of_birth", "phone", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "normalized_name", "first_name", "last_name"]
-    readonly_fields = ["normalized_name", "created_at"]
+    readonly_fields = ["normalized_name", "name_key", "created_at"]
     fields = [
         "kind", "name", "first_name", "last_name", "date_of_birth", "sex", "specialty", "phone", "address",
-        "normalized_name", "created_at",
+        "normalized_name", "name_key", "created_at",
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -86,11 +86,18 @@ class CaseDocumentInline(admin.TabularInline):
     count are facts of the upload, so they never change here."""
 
     model = CaseDocument
-    fields = ["title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256"]
-    readonly_fields = ["original_filename", "size", "page_count", "sha256"]
+    fields = [
+        "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
+        "withdrawn_at", "withdrawal_reason",
+    ]
+    readonly_fields = ["original_filename", "size", "page_count", "sha256", "withdrawn_at", "withdrawal_reason"]
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request):
+        # Withdrawn documents too: the admin reviews the whole record (the case page lists them apart).
+        return CaseDocument.all_objects.all()
 
     def has_add_permission(self, request, obj=None):
         return False  # uploads go through the case page, which hashes and counts pages
@@ -98,7 +105,10 @@ class CaseDocumentInline(admin.TabularInline):
 
 class AssignmentInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Assignment
-    fields = ["reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested", "decline_reason"]
+    fields = [
+        "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested",
+        "decline_kind", "decline_reason", "withdrawal_reason",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -283,16 +293,25 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
 @admin.register(CaseDocument)
 class CaseDocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256"]
+    list_display = [
+        "title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256", "withdrawn_at",
+    ]
     list_select_related = ["case"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "author", "original_filename", "sha256", "case__number"]
     date_hierarchy = "created_at"
     fields = [
         "case", "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
-        "uploaded_by", "created_at",
+        "uploaded_by", "created_at", "withdrawn_at", "withdrawn_by", "withdrawal_reason",
     ]
-    readonly_fields = ["case", "original_filename", "size", "page_count", "sha256", "uploaded_by", "created_at"]
+    readonly_fields = [
+        "case", "original_filename", "size", "page_count", "sha256", "uploaded_by", "created_at",
+        "withdrawn_at", "withdrawn_by", "withdrawal_reason",
+    ]
+
+    def get_queryset(self, request):
+        # Withdrawn (misfiled) documents stay reviewable here; withdrawing is done on the case page.
+        return CaseDocument.all_objects.select_related("case")
 
     @admin.display(description="sha256")
     def short_sha256(self, obj):

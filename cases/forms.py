@@ -10,7 +10,7 @@ from imrsite.forms import add_service_error
 from reviewers.models import Assignment
 
 from . import selectors, services
-from .models import Case, CaseDocument, DisputedItem, EmergencyAccess, Party, ReviewType, TreatmentCategory
+from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
 from .text import clean_identifier, has_visible_text, name_key, normalize_name
 
 

@@ -21,7 +21,10 @@ class DeclineForm(forms.Form):
     # case for good; another reason is shown to intake when they reassign.
     kind = forms.ChoiceField(
         label="Why do you decline?",
-        choices=Assignment.DeclineKind.choices,
+        choices=[
+            (Assignment.DeclineKind.CONFLICT, "A conflict of interest with a party to this case"),
+            (Assignment.DeclineKind.OTHER, "Another reason (availability, workload, expertise)"),
+        ],
         widget=forms.RadioSelect,
         error_messages={"required": "Say whether you decline for a conflict of interest or another reason."},
     )

@@ -181,7 +181,7 @@ def test_a_misfiled_document_is_withdrawn_from_the_reviewers_file(new_page, peop
 def test_case_list_layout_at_1366_and_on_a_phone(new_page, people):
     from cases.models import Case
     from reviewers.services import reviewer_assign
-    from tests.factories import CaseFactory, OrganizationFactory, PersonFactory, ReviewerFactory
+    from tests.factories import OrganizationFactory, PersonFactory, ReviewerFactory
 
     today = timezone.localdate()
     long_reviewer = ReviewerFactory(user__first_name="Maximiliana", user__last_name="Vásquez-Whitcombe de la Fuente")
