@@ -74,6 +74,7 @@ def _new_party(kind: str, name: str, details: dict) -> Party:
     party = Party(kind=kind, name=name, **{k: v for k, v in details.items() if v not in (None, "")})
     check_lengths(party)
     party.save()
+    party.just_created = True  # for a caller resolving several parties in one go (case_intake)
     return party
 
 

@@ -13,7 +13,7 @@ from imrsite.errors import ServiceError
 from imrsite.limits import check_lengths
 
 from ..models import Case, DisputedItem, Party, ReviewType
-from ..text import clean_identifier, has_visible_text, normalize_name
+from ..text import clean_identifier, has_visible_text, name_key, normalize_name
 from .numbering import case_number_issue, case_number_reserve
 from .parties import EARLIEST_BIRTH_DATE, PartyInput, party_resolve
 from .status import _apply_deadlines
@@ -245,12 +245,21 @@ def case_intake(
     the form field, e.g. `employee_party` (choose) or `employee_date_of_birth`.
     """
     resolved = {}
+    created_here: dict[tuple[str, str], Party] = {}
     for role, party in parties.items():
         if party is None:
             resolved[role] = None
             continue
+        # The same organization typed twice on this form (a self-insured employer
+        # that is its own claims administrator) is one new party, not a question.
+        key = (party.kind, name_key(party.name))
+        if party.kind == Party.Kind.ORGANIZATION and party.choice in (None, "") and key in created_here:
+            resolved[role] = created_here[key]
+            continue
         try:
             resolved[role] = party_resolve(party_input=party, actor=created_by)
+            if getattr(resolved[role], "just_created", False):
+                created_here[key] = resolved[role]
         except ServiceError as exc:
             suffix = {"choice": "party", "name": "name"}.get(exc.field, exc.field)
             if role in ("employer", "claims_administrator", "requesting_provider", "attorney") and suffix == "name":

@@ -145,3 +145,13 @@ def test_import_matches_on_name_and_birth_date_and_reports_what_differs(tmp_path
     assert f"cases[0].employee: matched party {maria.pk}; differs: sex (on file: female, here: unspecified)" in out
     maria.refresh_from_db()
     assert maria.sex == "female"  # reported, not overwritten
+
+
+def test_the_same_new_organization_typed_twice_is_one_party_not_a_question(intake):
+    """A self-insured employer is its own claims administrator: typed twice on one form, registered once."""
+    response = intake.post(reverse("cases:new"), new_case_post(
+        employer_name="Fresno Unified School District", claims_administrator_name="Fresno Unified School District"
+    ))
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.employer == case.claims_administrator
