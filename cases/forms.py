@@ -10,7 +10,7 @@ from imrsite.forms import add_service_error
 from reviewers.models import Assignment
 
 from . import selectors, services
-from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
+from .models import MANUFACTURED_CATEGORIES, Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
 from .text import clean_identifier, has_visible_text, name_key, normalize_name
 
 
@@ -30,6 +30,9 @@ PARTY_ROLES = [
     ("claims_administrator", Party.Kind.ORGANIZATION, "organization"),
     ("requesting_provider", Party.Kind.PERSON, "physician"),
     ("attorney", Party.Kind.ORGANIZATION, "organization"),
+    ("medical_provider_network", Party.Kind.ORGANIZATION, "organization"),
+    ("medical_group", Party.Kind.ORGANIZATION, "organization"),
+    ("treating_facility", Party.Kind.ORGANIZATION, "organization"),
 ]
 ROLE_LABELS = {
     "employee": "Employee",
@@ -37,6 +40,9 @@ ROLE_LABELS = {
     "claims_administrator": "Claims administrator",
     "requesting_provider": "Requesting physician",
     "attorney": "Employee's attorney",
+    "medical_provider_network": "Medical provider network",
+    "medical_group": "Medical group or IPA",
+    "treating_facility": "Treating facility",
 }
 
 
@@ -86,6 +92,11 @@ class CaseForm(forms.Form):
         label="Claims administrator address", required=False, max_length=limit(Party, "address"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    medical_provider_network_name = forms.CharField(
+        label="Medical provider network (MPN)", max_length=200, required=False,
+        help_text="If the employee is treated in the claims administrator's MPN.",
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
     adjuster_name = forms.CharField(label="Claims adjuster / contact", max_length=120, required=False)
     adjuster_phone = forms.CharField(label="Adjuster phone", max_length=40, required=False)
     requesting_provider_name = forms.CharField(
@@ -93,6 +104,15 @@ class CaseForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "providers", "autocomplete": "off"}),
     )
     requesting_provider_specialty = forms.CharField(label="Physician type and specialty", max_length=120, required=False)
+    medical_group_name = forms.CharField(
+        label="Physician's medical group or IPA", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
+    treating_facility_name = forms.CharField(
+        label="Facility where the treatment would be given", max_length=200, required=False,
+        help_text="Hospital, surgery center or clinic, if the request names one.",
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
     attorney_name = forms.CharField(
         label="Employee's attorney (if represented)", max_length=200, required=False,
         widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
@@ -134,6 +154,9 @@ class CaseForm(forms.Form):
     claims_administrator_party = forms.CharField(required=False, max_length=20)
     requesting_provider_party = forms.CharField(required=False, max_length=20)
     attorney_party = forms.CharField(required=False, max_length=20)
+    medical_provider_network_party = forms.CharField(required=False, max_length=20)
+    medical_group_party = forms.CharField(required=False, max_length=20)
+    treating_facility_party = forms.CharField(required=False, max_length=20)
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,18 +189,23 @@ class CaseForm(forms.Form):
             ),
             Fieldset(
                 "Employer and claims administrator",
-                Row(Column("employer_name", css_class="col-md-6"), Column("claims_administrator_name", css_class="col-md-6")),
+                Row(Column("employer_name", css_class="col-md-4"), Column("claims_administrator_name", css_class="col-md-4"),
+                    Column("medical_provider_network_name", css_class="col-md-4")),
                 Row(Column("claims_administrator_phone", css_class="col-md-3"), Column("claims_administrator_address", css_class="col-md-3"),
                     Column("adjuster_name", css_class="col-md-3"), Column("adjuster_phone", css_class="col-md-3")),
                 HTML('{% include "cases/_party_candidates.html" with role="employer" %}'),
                 HTML('{% include "cases/_party_candidates.html" with role="claims_administrator" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="medical_provider_network" %}'),
             ),
             Fieldset(
                 "Requesting physician and representative",
                 Row(Column("requesting_provider_name", css_class="col-md-4"), Column("requesting_provider_specialty", css_class="col-md-4"),
                     Column("attorney_name", css_class="col-md-4")),
+                Row(Column("medical_group_name", css_class="col-md-4"), Column("treating_facility_name", css_class="col-md-4")),
                 HTML('{% include "cases/_party_candidates.html" with role="requesting_provider" %}'),
                 HTML('{% include "cases/_party_candidates.html" with role="attorney" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="medical_group" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="treating_facility" %}'),
             ),
             Fieldset(
                 "Disputed medical treatment",
@@ -326,6 +354,12 @@ class CaseForm(forms.Form):
             ),
             "attorney": services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["attorney_name"])
             if d.get("attorney_name", "").strip() else None,
+            # Optional organizations the conflict-of-interest check compares (LC 139.5).
+            **{
+                role: services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d[f"{role}_name"].strip())
+                if d.get(f"{role}_name", "").strip() else None
+                for role in ("medical_provider_network", "medical_group", "treating_facility")
+            },
         }
 
     def case_data(self) -> dict:
@@ -352,6 +386,14 @@ class DisputedItemForm(forms.Form):
         max_length=limit(DisputedItem, "claims_administrator_guideline"),
         widget=forms.TextInput(attrs={"placeholder": "Blank: cited no medical evidence"}),
     )
+    # Offered (static/js/manufacturer.js) for the categories of drugs and
+    # devices; accepted for any category, since a device can come under another.
+    manufacturer = forms.CharField(
+        label="Manufacturer", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off", "placeholder": "Of the drug or device"}),
+    )
+
+    MANUFACTURED_CATEGORIES = MANUFACTURED_CATEGORIES
 
 
 class BaseItemFormSet(forms.BaseFormSet):
@@ -372,6 +414,8 @@ class BaseItemFormSet(forms.BaseFormSet):
                 services.ItemData(
                     description=d["description"], category=d["category"], ur_decision=d["ur_decision"],
                     claims_administrator_guideline=d.get("claims_administrator_guideline", ""),
+                    manufacturer=services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["manufacturer"].strip())
+                    if d.get("manufacturer", "").strip() else None,
                 )
             )
         return result

@@ -113,7 +113,10 @@ DATABASES = {
 # SQLite: WAL, a busy timeout and immediate transactions; PostgreSQL: lock and statement timeouts.
 configure_database(DATABASES["default"], sqlite_busy_seconds=float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imr")}
+    # Tests use "test_" + the database's name (Django's default), so runs against
+    # different databases on one server never share a test database.
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -15,7 +15,7 @@ from imrsite.limits import check_lengths
 from ..models import Case, DisputedItem, Party, ReviewType
 from ..text import clean_identifier, has_visible_text, name_key, normalize_name
 from .numbering import case_number_issue, case_number_reserve
-from .parties import EARLIEST_BIRTH_DATE, PartyInput, party_resolve
+from .parties import EARLIEST_BIRTH_DATE, PartyInput, party_match_or_create, party_resolve
 from .status import _apply_deadlines
 
 # No workers' compensation injury on record predates this (issue 19 item 17).
@@ -27,6 +27,8 @@ class ItemData:
     category: str
     claims_administrator_guideline: str = ""
     ur_decision: str = DisputedItem.URDecision.DENIED
+    # A party row for case_register; case_intake also takes a PartyInput to resolve.
+    manufacturer: Party | PartyInput | None = None
 
 
 @dataclass
@@ -43,6 +45,10 @@ class CaseData:
     attorney: Party | None = None
     diagnosis: str = ""
     extra: dict = field(default_factory=dict)  # any other Case field by name
+    # The other organizations the conflict-of-interest check compares (LC 139.5).
+    medical_provider_network: Party | None = None
+    medical_group: Party | None = None
+    treating_facility: Party | None = None
 
 
 def case_date_problems(
@@ -185,6 +191,9 @@ def case_register(
         claims_administrator=data.claims_administrator,
         requesting_provider=data.requesting_provider,
         attorney=data.attorney,
+        medical_provider_network=data.medical_provider_network,
+        medical_group=data.medical_group,
+        treating_facility=data.treating_facility,
         diagnosis=data.diagnosis,
         untimely_override_reason=untimely_override_reason,
         duplicate_of=duplicates[0] if duplicates else None,
@@ -202,6 +211,7 @@ def case_register(
             category=item.category,
             claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
             ur_decision=item.ur_decision,
+            manufacturer=item.manufacturer,
         )
         for position, item in enumerate(items)
     ]
@@ -261,14 +271,20 @@ def case_intake(
             if getattr(resolved[role], "just_created", False):
                 created_here[key] = resolved[role]
         except ServiceError as exc:
-            suffix = {"choice": "party", "name": "name"}.get(exc.field, exc.field)
-            if role in ("employer", "claims_administrator", "requesting_provider", "attorney") and suffix == "name":
-                field_name = f"{role}_name"
-            elif role == "employee" and suffix == "name":
+            suffix = {"choice": "party"}.get(exc.field, exc.field)
+            if suffix == "name" and role == "employee":
                 field_name = "employee_last_name"
             else:
                 field_name = f"{role}_{suffix}"
             raise ServiceError(exc.message, field=field_name, code=exc.code) from exc
+    for item in items:
+        if isinstance(item.manufacturer, PartyInput):
+            # A manufacturer is a company named per item: its name identifies it (no person is merged here).
+            made_by = item.manufacturer
+            try:
+                item.manufacturer = party_match_or_create(kind=made_by.kind, name=made_by.name, **made_by.details)[0]
+            except ServiceError as exc:
+                raise ServiceError(f"manufacturer: {exc.message}", field="disputed_items", code=exc.code) from exc
     extra = dict(data)
     case_data = CaseData(
         review_type=extra.pop("review_type"),

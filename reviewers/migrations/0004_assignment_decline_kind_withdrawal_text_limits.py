@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0005_emergency_access_admin_permissions'),
-        ('reviewers', '0002_specialties'),
+        ('reviewers', '0003_non_physician_reviewers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,7 +25,7 @@ def fill_name_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_emergency_access_admin_permissions'),
+        ('cases', '0006_conflict_parties'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
