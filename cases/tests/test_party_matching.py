@@ -155,3 +155,18 @@ def test_the_same_new_organization_typed_twice_is_one_party_not_a_question(intak
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.employer == case.claims_administrator
+
+
+def test_the_conflict_parties_are_offered_like_the_others(intake):
+    """The optional organizations the conflict check compares (MPN, medical group, facility) are
+    rows too: an existing one is chosen, not merged on its name."""
+    group = Party.objects.create(kind=Party.Kind.ORGANIZATION, name="Valley Orthopaedic Medical Group")
+    response = intake.post(reverse("cases:new"), new_case_post(medical_group_name="Valley Orthopaedic Medical Group, Inc."))
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"medical_group_party"}
+    assert 'id="candidates-medical_group"' in response.content.decode()
+    response = intake.post(reverse("cases:new"), new_case_post(
+        medical_group_name="Valley Orthopaedic Medical Group, Inc.", medical_group_party=str(group.pk)
+    ))
+    assert response.status_code == 302
+    assert Case.objects.get().medical_group == group
