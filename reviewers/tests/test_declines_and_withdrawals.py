@@ -128,8 +128,8 @@ def test_intake_withdraws_an_offer_and_reassigns(reviewer, intake_user):
     )
     assert case.status == Case.Status.RECORDS_COMPLETE
     assert case not in visible_cases(reviewer.user)
-    note = Notification.objects.get(recipient=reviewer.user)
-    assert case.number in note.message and "Offered to the wrong reviewer." in note.message
+    note = Notification.objects.filter(recipient=reviewer.user).latest("created_at")  # after the offer's own
+    assert case.number in note.message and "withdrawn" in note.message and "Offered to the wrong reviewer." in note.message
     event = AuditEvent.objects.get(action=AuditEvent.Action.ASSIGNMENT_WITHDRAW)
     assert event.detail == {"reviewer_id": reviewer.pk, "from": "offered", "draft_discarded": False}
     colleague = ReviewerFactory()
