@@ -6,7 +6,6 @@ shown beside the field it names.
 """
 
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -28,7 +27,7 @@ from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import Reviewer
 
-from . import selectors, services
+from . import deadlines, permissions, selectors, services
 from .forms import (
     AssignForm,
     CaseForm,
@@ -167,7 +166,9 @@ def case_new(request):
             "formset": formset,
             "organizations": selectors.party_suggestions(kind=Party.Kind.ORGANIZATION),
             "providers": selectors.party_suggestions(kind=Party.Kind.PERSON),
-            "window_days": settings.IMR_APPLICATION_WINDOW_DAYS,
+            # The filing window for static/js/case-form.js (cases.deadlines decides; this is only the hint).
+            "window_days": deadlines.filing_window_days(Case.ServiceMethod.PERSONAL),
+            "mail_window_days": deadlines.filing_window_days(Case.ServiceMethod.MAIL),
         },
         status=status,
     )
@@ -189,7 +190,7 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
 
     today = timezone.localdate()
     open_assignment = case.open_assignments[0] if case.open_assignments else None
-    assignable = case.status in reviewer_services.ASSIGNABLE_STATUSES and open_assignment is None
+    can = permissions.case_permissions(case, user=request.user)
     letter_template = _letter_status_template()
     # The letters panel (it reads the letters itself) appears once there are any.
     has_letters = bool(letter_template) and Letter.objects.filter(determination__case=case).exists()
@@ -202,25 +203,18 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "withdrawn_documents": selectors.withdrawn_documents(case),
         "withdraw_document_form": forms.get("withdraw_document_form") or WithdrawDocumentForm(),
         "withdraw_document_pk": forms.get("withdraw_document_pk"),
-        "documents_closed": services.documents_closed_reason(case),
+        # Why the record takes no new documents, and where later papers go (none while it does).
+        "upload_refusal": permissions.upload_refusal(case),
         "checklist": selectors.screening_checklist(case),
-        # A countdown runs only while the deadline still binds someone: the
-        # records clock while records are outstanding, reviewer or not.
-        "records_clock_running": selectors.records_outstanding(case),
-        "decision_clock_running": case.status in (Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW),
-        "can_screen": case.status in (Case.Status.RECEIVED, Case.Status.DEFERRED),
+        "can": can,
         "screening_form": forms.get("screening_form") or ScreeningForm(case=case),
         "document_formset": forms.get("document_formset") or DocumentFormSet(prefix="docs"),
-        "can_mark_records_complete": case.status in (Case.Status.AWAITING_RECORDS, Case.Status.IN_REVIEW)
-        and case.records_complete_on is None,
         "records_form": forms.get("records_form") or RecordsCompleteForm(initial={"on": today}),
-        "can_expedite": case.is_open and not case.is_expedited,
         "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}, case=case),
         "open_assignment": open_assignment,
         "withdraw_assignment_form": forms.get("withdraw_assignment_form") or WithdrawAssignmentForm(),
         "assignments": selectors.case_assignments(case),
-        "assignable": assignable,
-        "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if assignable else [],
+        "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if can.assign else [],
         "assign_form": forms.get("assign_form"),
         "letter_template": letter_template,
         "has_letters": has_letters,

@@ -15,14 +15,7 @@ itself. The names below are the package's public face, so callers write
 """
 
 from .access import emergency_access_check, emergency_access_grant, emergency_access_revoke
-from .documents import (
-    CLOSED_TO_DOCUMENTS,
-    DocumentUpload,
-    document_add,
-    document_withdraw,
-    documents_add,
-    documents_closed_reason,
-)
+from .documents import DocumentUpload, document_add, document_withdraw, documents_add
 from .numbering import (
     case_number_issue,
     case_number_reserve,
@@ -35,9 +28,11 @@ from .parties import PartyInput, party_get_or_create, party_match_or_create, par
 from .registration import (
     CaseData,
     ItemData,
+    applicability_refusal,
     case_date_problems,
     case_intake,
     case_register,
+    filing_window_refusal,
     find_duplicates,
     validate_case_dates,
 )
@@ -57,12 +52,13 @@ from .status import (
 )
 
 __all__ = [
-    "CLOSED_TO_DOCUMENTS", "NEW_PARTY", "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "NEW_PARTY", "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "applicability_refusal", "filing_window_refusal",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
     "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",
     "case_register", "case_screen", "case_transition", "document_add", "document_withdraw", "documents_add",
-    "documents_closed_reason", "party_match_or_create", "party_resolve", "party_update_details",
+    "party_match_or_create", "party_resolve", "party_update_details",
     "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",
     "format_case_number", "parse_case_number", "party_get_or_create", "screening_duplicates",
     "validate_case_dates", "_apply_deadlines",

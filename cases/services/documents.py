@@ -12,29 +12,8 @@ from imrsite.errors import ServiceError
 from imrsite.limits import check_text
 
 from ..models import Case
+from ..permissions import require, upload_refusal
 from .status import case_lock
-
-# After these, the case record is closed (issue 19 item 5): later papers belong
-# to the appeal or correspondence record, not to what the decision rested on.
-CLOSED_TO_DOCUMENTS = (Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED, Case.Status.WITHDRAWN)
-
-
-def documents_closed_reason(case: Case) -> str:
-    """Why no document can be added to the case now ("" when it can)."""
-    if case.status not in CLOSED_TO_DOCUMENTS:
-        return ""
-    if case.status == Case.Status.DECIDED:
-        return (
-            "The case is decided: its record is what the determination rested on and takes no new documents. "
-            "Papers received later (a party's correspondence, a WCAB appeal) go to the correspondence or appeal record."
-        )
-    if case.status == Case.Status.INELIGIBLE:
-        return (
-            "The application was found ineligible: its record is closed. Papers received later go with a new "
-            "application, or with the WCAB appeal of the ineligibility finding."
-        )
-    return f"The case is {case.get_status_display().lower()}: its record is closed and takes no new documents."
-
 
 @dataclass
 class DocumentUpload:
@@ -98,6 +77,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
 
     from ..models import CaseDocument
 
+    require(upload_refusal(case))
     if not uploads:
         raise ServiceError("choose at least one PDF", field="file", code="no_files")
     today = today or timezone.localdate()
@@ -131,9 +111,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
     try:
         with transaction.atomic():
             case = case_lock(case)
-            closed = documents_closed_reason(case)
-            if closed:
-                raise ServiceError(closed, field="file", code="case_closed")
+            require(upload_refusal(case))  # again under the lock: the case may have closed meanwhile
             documents = []
             for upload, f, pages, sha, original, title in prepared:
                 doc = CaseDocument(

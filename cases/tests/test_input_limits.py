@@ -102,7 +102,7 @@ def test_expedite_certification_cannot_predate_the_application(intake):
     case = services.case_mark_eligible(case=case, assigned_on=TODAY - timedelta(days=4))
     with pytest.raises(ServiceError) as exc:
         services.case_convert_to_expedited(case=case, on=TODAY - timedelta(days=6))
-    assert exc.value.field == "expedited_since"
+    assert exc.value.field == "on"
     response = intake.post(reverse("cases:expedite", args=[case.number]), {"on": (TODAY - timedelta(days=6)).isoformat()})
     assert response.status_code == 400
     assert "cannot be before the application was received" in response.context["expedite_form"].errors["on"][0]

@@ -69,8 +69,8 @@ def test_the_new_case_form_shows_no_exception_until_one_applies(intake):
 
     # A late application: the reason field is shown (and required).
     today = timezone.localdate()
-    late = new_case_post(received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=31)).isoformat(),
-                         rfa_date=(today - timedelta(days=40)).isoformat())
+    late = new_case_post(received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=60)).isoformat(),
+                         rfa_date=(today - timedelta(days=70)).isoformat())
     html = intake.post(reverse("cases:new"), late).content.decode()
     assert '<fieldset class="mb-3" data-exceptions>' in html
     assert not re.search(r"<div data-untimely-block[^>]* hidden>", html)

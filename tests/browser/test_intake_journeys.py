@@ -63,8 +63,13 @@ def test_registering_a_namesake_offers_her_and_keeps_what_was_typed(new_page, pe
     page.get_by_label("Requesting physician").fill("Alan Whitfield, MD")
     page.locator("#id_items-0-description").fill("Eight (8) physical therapy visits")
     page.locator("#id_items-0-category").select_option("Physical Medicine")
-    # The late-application reason appears only for a late application.
-    expect(page.get_by_label("Reason to accept a late application")).to_be_hidden()
+    # The late-application reason appears only for a late application (as the dates are typed).
+    reason = page.get_by_label("Reason to accept a late application")
+    expect(reason).to_be_hidden()
+    page.get_by_label("Date of UR decision").fill((today - timedelta(days=90)).isoformat())
+    expect(reason).to_be_visible()
+    page.get_by_label("Date of UR decision").fill((today - timedelta(days=12)).isoformat())
+    expect(reason).to_be_hidden()
     page.get_by_role("button", name="Register case").click()
 
     candidates = page.locator("#candidates-employee")

@@ -25,7 +25,7 @@ def fill_name_keys(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_conflict_parties'),
+        ('cases', '0007_ur_decision_service_and_not_subject'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
