@@ -28,6 +28,16 @@ def _private(response):
     return response
 
 
+def _label(letter) -> str:
+    determination = letter.determination
+    label = f"{letter.get_variant_display()}, version {letter.version}"
+    if determination.version > 1:
+        label = f"Amended {label[0].lower()}{label[1:]} (correction {determination.version - 1})"
+    if determination.status == determination.Status.SUPERSEDED:
+        label += ": superseded by a correction"
+    return label
+
+
 def letter_status_rows(case, letters) -> dict:
     """The JSON the status partial polls, also used to render it the first time."""
     rows = []
@@ -36,7 +46,8 @@ def letter_status_rows(case, letters) -> dict:
             {
                 "id": letter.pk,
                 "variant": letter.variant,
-                "label": f"{letter.get_variant_display()}, version {letter.version}",
+                "label": _label(letter),
+                "superseded": letter.determination.status == letter.determination.Status.SUPERSEDED,
                 "status": letter.status,
                 "status_label": letter.get_status_display(),
                 "badge_class": BADGES.get(letter.status, "text-bg-secondary"),
@@ -73,7 +84,9 @@ def letter_download(request, number, pk):
         )
         return _private(response)
     case = letter.determination.case
-    filename = f"{case.number}-{letter.variant}-v{letter.version}.pdf"
+    # Amended letters (a correction's, version 2 on) say so in their name: the original's stay downloadable.
+    amended = f"-amended{letter.determination.version - 1}" if letter.determination.version > 1 else ""
+    filename = f"{case.number}-{letter.variant}{amended}-v{letter.version}.pdf"
     audit.record(audit.Action.LETTER_DOWNLOAD, case=case, obj=letter, detail={"variant": letter.variant, "version": letter.version})
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Length"] = str(len(data))

@@ -110,6 +110,12 @@ def _lock_final_determination(determination: Determination) -> Determination:
             + (" (this one was superseded by a correction)" if locked.status == Determination.Status.SUPERSEDED else ""),
             code="determination_not_final",
         )
+    if not locked.letter_facts:
+        # Finalized before letter facts were recorded: record them now, once,
+        # so this and every later render of the version print the same letter.
+        rendering.load_fact_sources(locked)
+        locked.letter_facts = rendering.letter_facts(locked, on=locked.decided_on)
+        locked.save(update_fields=["letter_facts"])
     return locked
 
 
@@ -249,6 +255,8 @@ def letter_render(*, letter_id: int) -> Letter | None:
                     audit.Action.LETTER_RENDER, case=determination.case_id, obj=letter,
                     detail={"status": S.READY, "attempt": attempt, "pages": pdf.page_count}, system=True,
                 )
+                if letter.variant == Letter.Variant.PUBLIC:
+                    transaction.on_commit(lambda: announce_public_copy(letter_id=letter.pk))
         if not won:
             logger.warning("letter %s attempt %s lost its claim to a later attempt; output discarded", letter.pk, attempt)
     except TRANSIENT_ERRORS:
@@ -270,6 +278,28 @@ def letter_render(*, letter_id: int) -> Letter | None:
         if temp_path:
             Path(temp_path).unlink(missing_ok=True)
     return Letter.objects.get(pk=letter.pk)
+
+
+def announce_public_copy(*, letter_id: int) -> bool:
+    """Tell `signals.public_copy_ready` receivers (the public index) that the
+    public copy of the case's current final determination is ready. Not sent
+    for a version superseded meanwhile: its correction's copy will be."""
+    from .signals import public_copy_ready
+
+    letter = Letter.objects.select_related("determination__supersedes").filter(pk=letter_id).first()
+    if (
+        letter is None
+        or letter.variant != Letter.Variant.PUBLIC
+        or letter.status != S.READY
+        or letter.determination.status != Determination.Status.FINAL
+    ):
+        return False
+    for receiver, result in public_copy_ready.send_robust(
+        sender=Letter, letter=letter, determination=letter.determination, replaces=letter.determination.supersedes
+    ):
+        if isinstance(result, Exception):
+            logger.error("public_copy_ready receiver %s failed for letter %s: %r", receiver, letter.pk, type(result).__name__)
+    return True
 
 
 def _release(letter_id: int, attempt: int) -> None:

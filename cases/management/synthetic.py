@@ -388,6 +388,7 @@ class Generator:
         plan.determination = Determination(
             case=case, reviewer=plan.assignment.reviewer, version=1, status=Determination.Status.FINAL,
             clinical_case_summary=summary, decided_on=case.decided_on, finalized_at=self._at(case.decided_on), revision=1,
+            records_basis=Determination.RecordsBasis.COMPLETE,
         )
         for item in plan.items:
             _, guideline_name, section, pages = next(
