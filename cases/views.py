@@ -57,6 +57,7 @@ def case_list(request):
     }
     qs = selectors.case_search(user=request.user, **filters)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()
@@ -71,6 +72,7 @@ def case_list(request):
             "query": query.urlencode(),
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
+            "outcomes": case_outcomes(page.object_list),
         },
     )
 

@@ -437,7 +437,9 @@ def correction_reassign(*, draft: Determination, reviewer: Reviewer, by) -> Dete
     return draft
 
 
-def decided_record_edit_check(*, case: Case, fields, obj=None, document: bool = False, actor=None) -> None:
+def decided_record_edit_check(
+    *, case: Case, fields, obj=None, document: bool = False, actor=None, record: bool = True
+) -> None:
     """Fields printed in a decided case's letter change only inside an open
     correction (whose finalization issues amended letters); refused otherwise,
     for every caller. An allowed change is audited with the correction it belongs to."""
@@ -452,7 +454,13 @@ def decided_record_edit_check(*, case: Case, fields, obj=None, document: bool = 
             "(Determinations → the final version → Open a correction), which issues amended letters",
             field=changed[0], code="decided_case_frozen",
         )
-    audit.record(
-        audit.Action.CASE_UPDATE, actor=actor, case=case, obj=obj or case,
-        detail={"fields": changed, "correction_version": correction.version},
-    )
+    if record:
+        audit.record(
+            audit.Action.CASE_UPDATE, actor=actor, case=case, obj=obj or case,
+            detail={"fields": changed, "correction_version": correction.version},
+        )
+
+
+def letter_fields_locked(case: Case) -> bool:
+    """For forms: are the case's letter fields read-only now (decided, no correction open)?"""
+    return case.status == Case.Status.DECIDED and open_correction(case) is None
