@@ -223,7 +223,7 @@ _PHONE = re.compile(
 _STREET_WORDS = (
     r"(?i:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy|Highway|Hwy"
     r"|Circle|Cir|Terrace|Ter|Trail|Trl|Square|Sq|Plaza|Loop|Alley|Expressway|Freeway)\b\.?"
-    r"|(?:Dr|St)\b\.?(?!\s+[A-Z][a-z])"
+    r"|(?:Dr|St)\b(?!\.?\s+[A-Z][a-z])\.?"
 )
 _STREET = re.compile(
     r"(?<![\w/.-])\d{1,6}[A-Za-z]?(?:-\d{1,5})?\s+"  # house number: 1234, 12B, 10-12
