@@ -34,7 +34,7 @@ def _label(letter) -> str:
     if determination.version > 1:
         label = f"Amended {label[0].lower()}{label[1:]} (correction {determination.version - 1})"
     if determination.status == determination.Status.SUPERSEDED:
-        label += ": superseded by a correction"
+        label += ", superseded by a correction"
     return label
 
 
@@ -42,15 +42,18 @@ def letter_status_rows(case, letters) -> dict:
     """The JSON the status partial polls, also used to render it the first time."""
     rows = []
     for letter in letters:
+        superseded = letter.determination.status == letter.determination.Status.SUPERSEDED
+        # A superseded version's ready letter stays downloadable, marked as no longer in force.
+        shown_superseded = superseded and letter.status == Letter.Status.READY
         rows.append(
             {
                 "id": letter.pk,
                 "variant": letter.variant,
                 "label": _label(letter),
-                "superseded": letter.determination.status == letter.determination.Status.SUPERSEDED,
+                "superseded": superseded,
                 "status": letter.status,
-                "status_label": letter.get_status_display(),
-                "badge_class": BADGES.get(letter.status, "text-bg-secondary"),
+                "status_label": "Superseded" if shown_superseded else letter.get_status_display(),
+                "badge_class": "text-bg-light border" if shown_superseded else BADGES.get(letter.status, "text-bg-secondary"),
                 "page_count": letter.page_count,
                 "error": letter.error.splitlines()[0][:300] if letter.error else "",
                 "download_url": reverse("letters:download", kwargs={"number": case.number, "pk": letter.pk})
