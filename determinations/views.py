@@ -100,7 +100,8 @@ def _case_file_page(request, case, assignment, accept_form=None, decline_form=No
         {
             "case": case,
             "assignment": assignment,
-            "items": list(case.items.all()),
+            # With each item's manufacturer: the reviewer attests to no tie with it.
+            "items": list(case.items.select_related("manufacturer")),
             "documents": list(case.documents.all()),
             "determination": selectors.reviewer_determination(case=case, reviewer=assignment.reviewer) if assignment else None,
             "accept_form": accept_form or AcceptForm(),

@@ -8,6 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 DATA_MIGRATIONS = [
     ("accounts.migrations.0002_roles", "create_roles"),
     ("reviewers.migrations.0002_specialties", "load"),
+    ("reviewers.migrations.0003_non_physician_reviewers", "forwards"),
     ("determinations.migrations.0002_guidelines", "load"),
 ]
 
