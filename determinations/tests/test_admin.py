@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from determinations.models import Determination, ItemDecision, Letter
+from determinations.models import ItemDecision, Letter
 from imrsite.tests.admin_objects import draft_determination, final_determination, form_data
 from tests.factories import UserFactory
 

@@ -21,7 +21,7 @@ from determinations.models import Letter
 from tests.factories import ReviewerFactory, UserFactory
 
 from .correction_helpers import decided
-from .review_helpers import accepted_case, form_data, mtus_guideline
+from .review_helpers import accepted_case, form_data
 
 pytestmark = pytest.mark.django_db
 
