@@ -245,8 +245,13 @@ def determination_finalize(
     if problems:
         field, _ = problems[0]
         raise ServiceError("cannot finalize: " + "; ".join(message for _, message in problems), field=field, code="incomplete")
+    # Lock order as in correction_open: determination(s), then the case.
+    previous = (
+        Determination.objects.select_for_update().get(pk=determination.supersedes_id) if determination.is_correction else None
+    )
     case = case_services.case_lock(determination.case)
-    previous = _supersede_previous(determination, case=case, actor=user)
+    if previous is not None:
+        _supersede(previous, by=determination, case=case, actor=user)
     now = timezone.now()
     determination.status = Determination.Status.FINAL
     determination.finalized_at = now
@@ -277,11 +282,8 @@ def determination_finalize(
     return determination
 
 
-def _supersede_previous(determination: Determination, *, case: Case, actor) -> Determination | None:
+def _supersede(previous: Determination, *, by: Determination, case: Case, actor) -> None:
     """Finalizing a correction: version n becomes superseded (kept, with its letters)."""
-    if not determination.is_correction:
-        return None
-    previous = Determination.objects.select_for_update().get(pk=determination.supersedes_id)
     if previous.status != Determination.Status.FINAL or case.status != Case.Status.DECIDED:
         raise ServiceError("the determination this corrects is no longer the final one", code="correction_stale")
     # Before the new version turns final: one final determination per case.
@@ -289,9 +291,8 @@ def _supersede_previous(determination: Determination, *, case: Case, actor) -> D
     previous.save(update_fields=["status", "updated_at"])
     audit.record(
         audit.Action.DETERMINATION_SUPERSEDE, actor=actor, case=case, obj=previous,
-        detail={"version": previous.version, "by_version": determination.version},
+        detail={"version": previous.version, "by_version": by.version},
     )
-    return previous
 
 
 # --- corrections ------------------------------------------------------------------

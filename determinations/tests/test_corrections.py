@@ -172,6 +172,9 @@ def test_finalizing_the_correction_supersedes_version_1_and_issues_amended_lette
     new = list(corrected.letters.order_by("variant"))
     assert [(letter.variant, letter.status) for letter in new] == [("parties", "ready"), ("public", "ready")]
     assert announced == [("public", corrected.pk, final.pk)]  # the public copy is replaced
+    from determinations.letter_selectors import public_copy_for
+
+    assert public_copy_for(final.case) == corrected.letters.get(variant="public")
     case = Case.objects.get(pk=final.case_id)
     assert (case.status, case.decided_on) == (Case.Status.DECIDED, decided_on)
     assert Assignment.objects.get(case=case).status == Assignment.Status.COMPLETED
@@ -295,3 +298,25 @@ def test_only_admins_reach_the_correction_page(client):
     client.logout()
     assert client.get(url).status_code == 302
     assert final.case.determinations.count() == 1
+
+
+def test_the_first_public_copy_is_announced_too_and_a_superseded_one_never(django_capture_on_commit_callbacks):
+    from determinations.letters import announce_public_copy
+
+    announced = []
+
+    def receiver(sender, letter, determination, replaces, **kwargs):
+        announced.append((letter.pk, replaces))
+
+    public_copy_ready.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            final = decided()
+        public = final.letters.get(variant=Letter.Variant.PUBLIC)
+        assert announced == [(public.pk, None)]
+        correct_and_finalize(open_correction(final))  # letters queued, not rendered
+        assert announce_public_copy(letter_id=public.pk) is False  # version 1 is superseded now
+        assert announce_public_copy(letter_id=final.letters.get(variant=Letter.Variant.PARTIES).pk) is False
+        assert len(announced) == 1
+    finally:
+        public_copy_ready.disconnect(receiver)
