@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from accounts import audit
 from accounts.roles import user_roles
 from imrsite.admin_mixins import ViewOnlyAdminMixin
 from imrsite.errors import ServiceError
@@ -182,6 +183,7 @@ class DeterminationAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:determinations_determination_change", args=[draft.pk]))
+        audit.admin_read(determination)  # the page shows the determination and the reviewers' names, like its change page
         context = {
             **self.admin_site.each_context(request),
             "title": f"{'Give the correction to another reviewer' if reassign else 'Open a correction'}: {determination.case.number}",

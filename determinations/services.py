@@ -336,10 +336,11 @@ def _require_admin(user) -> None:
 
 
 def _notify_reviewer(reviewer: Reviewer, case: Case, message: str) -> None:
-    from accounts.models import Notification
     from django.urls import reverse
 
-    Notification.objects.create(recipient=reviewer.user, message=message, link=reverse("review:case", args=[case.number]))
+    from accounts.services import notification_send
+
+    notification_send(recipient=reviewer.user, message=message, link=reverse("review:case", args=[case.number]))
 
 
 @transaction.atomic

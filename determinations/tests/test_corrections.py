@@ -262,6 +262,8 @@ def test_admin_opens_a_correction_from_the_read_only_determination(admin_client)
     assert url in change and 'name="_save"' not in change
     page = admin_client.get(url)
     assert page.status_code == 200 and "reviewer" not in page.context["form"].fields
+    read = AuditEvent.objects.filter(case=final.case, object_id=str(final.pk)).latest("id")
+    assert read.detail == {"page": "admin"}  # the page is a read of the determination, audited
     refused = admin_client.post(url, {"reason": ""})
     assert refused.status_code == 400 and final.case.determinations.count() == 1
     response = admin_client.post(url, {"reason": "The rationale cited the wrong pages."})
