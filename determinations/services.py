@@ -412,7 +412,7 @@ def correction_reassign(*, draft: Determination, reviewer: Reviewer, by) -> Dete
     """Give an open correction to another reviewer when its reviewer cannot
     finish it (they declined, were withdrawn or are no longer eligible)."""
     _require_admin(by)
-    draft = Determination.objects.select_for_update().select_related("case", "supersedes").get(pk=draft.pk)
+    draft = Determination.objects.select_for_update(of=("self",)).select_related("case", "supersedes").get(pk=draft.pk)
     if draft.status != Determination.Status.DRAFT or not draft.is_correction:
         raise ServiceError("only an open correction can be given to another reviewer", code="not_correction")
     case = case_services.case_lock(draft.case)
