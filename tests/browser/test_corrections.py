@@ -66,6 +66,7 @@ def test_admin_opens_a_correction_and_the_reviewer_issues_amended_letters(new_pa
     check_page(page, "c04 reviewer dashboard correction")
     row.get_by_role("link", name="Correct").click()
     expect(page.get_by_role("note").filter(has_text="Correction requested")).to_contain_text(REASON)
+    page.wait_for_load_state("load")  # the form's script listens from then on (typing earlier would not be seen)
     checks = page.locator("#finalize-checks")
     expect(checks).to_contain_text("Everything required is there")
     rationale = page.locator(".item-decision").first.get_by_label("Decision rationale")
