@@ -336,8 +336,9 @@ class Generator:
         ]
         if case.records_complete_on:
             provider = case.requesting_provider.name
-            for _ in range(rng.randint(1, 4)):
-                kind, title = rng.choice([
+            # At least one medical record from outside the UR file, as every determination needs (9792.10.6(b)(2)).
+            for index in range(rng.randint(1, 4)):
+                kind, title = (CaseDocument.Kind.MEDICAL_RECORD, "Primary treating physician's progress report (PR-2)") if index == 0 else rng.choice([
                     (CaseDocument.Kind.MEDICAL_RECORD, "Primary treating physician's progress report (PR-2)"),
                     (CaseDocument.Kind.RFA, "Request for Authorization (DWC Form RFA)"),
                     (CaseDocument.Kind.IMAGING, "MRI report"),
