@@ -100,6 +100,12 @@ class AuditEvent(models.Model):
         AUTHZ_DENIED = "authz.denied", "Access denied"
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+        EMERGENCY_REVOKE = "emergency.revoke", "Emergency access revoked"
+        USER_DEACTIVATE = "user.deactivate", "User deactivated"
+        USER_REACTIVATE = "user.reactivate", "User reactivated"
+        AUTH_MFA_RESET = "auth.mfa_reset", "Two-factor authentication reset"
+        AUTH_UNLOCK = "auth.unlock", "Sign-in lockout released"
+        REVIEWER_CREDENTIALS = "reviewer.credentials", "Reviewer credentials changed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import deadlines
 from .text import normalize_name
 
 
@@ -96,6 +97,23 @@ MANUFACTURED_CATEGORIES = (
 )
 
 
+class CaseQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        """Open cases whose next deadline has passed (see `Case.overdue_condition`)."""
+        return self.filter(Case.overdue_condition(today))
+
+    def untimely(self):
+        """Applications received after the last day of their filing window
+        (`cases.deadlines.filing_window_days`, per service method), overridden or not."""
+        from datetime import timedelta
+
+        late = Q()
+        for method in Case.ServiceMethod.values:
+            last_day = models.F("ur_decision_served_on") + timedelta(days=deadlines.filing_window_days(method))
+            late |= Q(ur_decision_service=method, received_on__gt=last_day)
+        return self.filter(late)
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received: eligibility pending"
@@ -119,10 +137,18 @@ class Case(models.Model):
         MAIL = "mail", "Mail"
         ELECTRONIC = "electronic", "Electronic"
 
+    class ServiceMethod(models.TextChoices):
+        """How the UR decision was served on the employee: mail extends the filing window."""
+
+        MAIL = "mail", "Mail"
+        ELECTRONIC = "electronic", "Electronic (e-mail or fax)"
+        PERSONAL = "personal", "Personal delivery"
+
     class IneligibleReason(models.TextChoices):
+        NOT_SUBJECT = "not_subject", "Not subject to IMR"
         NO_SIGNATURE = "no_signature", "No signature of employee or representative"
         NO_UR_DECISION = "no_ur_decision", "UR decision not attached"
-        UNTIMELY = "untimely", "Untimely: filed more than 30 days after the UR decision"
+        UNTIMELY = "untimely", "Untimely: filed more than 30 days after service of the UR decision"
         CNC = "cnc", "UR is a conditional non-certification"
         DUPLICATE = "duplicate", "Duplicate of another application"
         LIABILITY = "liability", "Liability disputed"
@@ -136,6 +162,11 @@ class Case(models.Model):
     received_on = models.DateField("application received")
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.ELECTRONIC)
     ur_decision_date = models.DateField("UR decision date")
+    # The filing window runs from service of the decision, not its date (LC 4610.5(h)(1)).
+    ur_decision_served_on = models.DateField("UR decision served on")
+    ur_decision_service = models.CharField(
+        "UR decision served by", max_length=20, choices=ServiceMethod.choices, default=ServiceMethod.MAIL
+    )
     rfa_date = models.DateField("RFA date", null=True, blank=True)
     date_of_injury = models.DateField()
     claim_number = models.CharField(max_length=60, db_index=True)
@@ -210,6 +241,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         ordering = ["due_on", "number"]
         indexes = [
@@ -235,6 +268,18 @@ class Case(models.Model):
                 condition=~Q(status="ineligible") | ~Q(ineligible_reason=""),
                 name="case_ineligible_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(ur_decision_served_on__gte=models.F("ur_decision_date")),
+                name="case_ur_served_after_decision",
+            ),
+            # The application carries a copy of the decision, so it follows its service.
+            models.CheckConstraint(
+                condition=Q(ur_decision_served_on__lte=models.F("received_on")),
+                name="case_ur_served_before_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(ur_decision_service__in=["mail", "electronic", "personal"]), name="case_ur_service_valid"
+            ),
         ]
 
     def __str__(self):
@@ -253,13 +298,58 @@ class Case(models.Model):
     def is_expedited(self) -> bool:
         return self.review_type == ReviewType.EXPEDITED
 
+    # Which stored deadline binds now (`due_on`); a countdown runs only while it does.
     @property
-    def days_after_ur_decision(self) -> int:
-        return (self.received_on - self.ur_decision_date).days
+    def records_clock_running(self) -> bool:
+        return self.status == self.Status.AWAITING_RECORDS
+
+    @property
+    def decision_clock_running(self) -> bool:
+        return self.status in (self.Status.RECORDS_COMPLETE, self.Status.IN_REVIEW)
+
+    # --- the filing window and applicability (computed in cases.deadlines) ---------
+
+    @property
+    def filing_deadline(self):
+        """Last day a timely application could be received."""
+        return deadlines.filing_deadline(served_on=self.ur_decision_served_on, service=self.ur_decision_service)
+
+    @property
+    def days_after_service(self) -> int:
+        return (self.received_on - self.ur_decision_served_on).days
 
     @property
     def is_untimely(self) -> bool:
-        return self.days_after_ur_decision > settings.IMR_APPLICATION_WINDOW_DAYS
+        """Received after the filing window closed (whether or not a late filing was accepted)."""
+        return deadlines.is_untimely(
+            received_on=self.received_on, served_on=self.ur_decision_served_on, service=self.ur_decision_service
+        )
+
+    @property
+    def is_subject_to_imr(self) -> bool:
+        return deadlines.is_subject_to_imr(
+            date_of_injury=self.date_of_injury, ur_decision_communicated_on=self.ur_decision_served_on
+        )
+
+    # --- overdue: one condition, in SQL and in Python ------------------------------
+
+    @staticmethod
+    def overdue_condition(today=None, prefix: str = "") -> Q:
+        """An open case whose next deadline (`due_on`) is before today; `prefix`
+        ("case__") applies it across a relation. `is_overdue_on` is the same test on one row."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return Q(**{f"{prefix}status__in": Case.OPEN_STATUSES, f"{prefix}due_on__lt": today})
+
+    def is_overdue_on(self, today) -> bool:
+        return bool(self.is_open and self.due_on and self.due_on < today)
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_overdue_on(timezone.localdate())
 
 
 class DisputedItem(models.Model):

@@ -6,7 +6,7 @@ in-process, DEBUG on.
 """
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -223,7 +223,14 @@ IMR_REVIEWER_MIN_WEEKLY_HOURS = int(os.environ.get("IMR_REVIEWER_MIN_WEEKLY_HOUR
 
 # Statutory time frames (domain.md §2.2, §2.5, §2.7). Values marked
 # (unconfirmed) in the brief are settings so they can change by effective date.
-IMR_APPLICATION_WINDOW_DAYS = 30
+# Which disputes IMR covers (LC 4610.5(a)): injuries on or after the first
+# date, or any UR decision communicated on or after the second.
+IMR_APPLIES_TO_INJURIES_FROM = date.fromisoformat(os.environ.get("IMR_APPLIES_TO_INJURIES_FROM", "2013-01-01"))
+IMR_APPLIES_TO_UR_DECISIONS_FROM = date.fromisoformat(os.environ.get("IMR_APPLIES_TO_UR_DECISIONS_FROM", "2013-07-01"))
+# Filing window: days from service of the UR decision (LC 4610.5(h)(1); 8 CCR
+# 9792.10.1(b)); service by mail adds calendar days (CCP 1013(a): 5 within California).
+IMR_APPLICATION_WINDOW_DAYS = int(os.environ.get("IMR_APPLICATION_WINDOW_DAYS", "30"))
+IMR_MAIL_SERVICE_EXTENSION_DAYS = int(os.environ.get("IMR_MAIL_SERVICE_EXTENSION_DAYS", "5"))
 IMR_RECORDS_DUE_DAYS_MAIL = 15
 IMR_RECORDS_DUE_DAYS_ELECTRONIC = 12
 IMR_RECORDS_DUE_HOURS_EXPEDITED = 24

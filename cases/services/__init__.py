@@ -27,9 +27,11 @@ from .parties import PartyInput, party_get_or_create
 from .registration import (
     CaseData,
     ItemData,
+    applicability_refusal,
     case_date_problems,
     case_intake,
     case_register,
+    filing_window_refusal,
     find_duplicates,
     validate_case_dates,
 )
@@ -49,7 +51,8 @@ from .status import (
 )
 
 __all__ = [
-    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS", "applicability_refusal",
+    "filing_window_refusal",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
     "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",

@@ -11,6 +11,7 @@ from accounts import audit
 from imrsite.errors import ServiceError
 
 from ..models import Case
+from ..permissions import require, upload_refusal
 from .status import case_lock
 
 @dataclass
@@ -75,6 +76,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
 
     from ..models import CaseDocument
 
+    require(upload_refusal(case))
     if not uploads:
         raise ServiceError("choose at least one PDF", field="file", code="no_files")
     today = today or timezone.localdate()
@@ -106,6 +108,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
     try:
         with transaction.atomic():
             case = case_lock(case)
+            require(upload_refusal(case))  # again under the lock: the case may have closed meanwhile
             documents = []
             for upload, f, pages, sha, original, title in prepared:
                 doc = CaseDocument(

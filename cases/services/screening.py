@@ -9,7 +9,9 @@ from django.utils import timezone
 from accounts import audit
 from imrsite.errors import ServiceError
 
+from .. import deadlines
 from ..models import Case
+from ..permissions import require, screen_refusal
 from .registration import find_duplicates
 from .status import S, case_lock, case_mark_eligible, case_mark_ineligible
 
@@ -56,19 +58,15 @@ def case_screen(
 ) -> ScreeningOutcome:
     """Apply the eligibility checklist, in the order DWC reports reasons.
 
-    Hard defects (signature, UR decision, timeliness, CNC, duplicate) make the
-    application ineligible with that coded reason; a liability dispute defers
-    it; otherwise it is eligible and the notice of assignment starts the
-    records clock.
+    A dispute IMR does not cover (LC 4610.5(a)) and the hard defects
+    (signature, UR decision, timeliness, CNC, duplicate) make the application
+    ineligible with that coded reason; a liability dispute defers it;
+    otherwise it is eligible and the notice of assignment starts the records
+    clock.
     """
     today = today or timezone.localdate()
     case = case_lock(case)
-    if case.status not in (S.RECEIVED, S.DEFERRED):
-        raise ServiceError(
-            f"a case that is {case.get_status_display().lower()} has already been screened",
-            field="status",
-            code="already_screened",
-        )
+    require(screen_refusal(case))
     if notice_method not in Case.NoticeMethod.values:
         raise ServiceError("choose mail or electronic", field="notice_method")
     notice_on = notice_on or today
@@ -80,6 +78,8 @@ def case_screen(
     duplicates = screening_duplicates(case=case)
 
     checks = [
+        # No override: the statute's scope, not a filing defect.
+        (not case.is_subject_to_imr, Case.IneligibleReason.NOT_SUBJECT),
         (not signature_present, Case.IneligibleReason.NO_SIGNATURE),
         (not ur_decision_attached, Case.IneligibleReason.NO_UR_DECISION),
         (case.is_untimely and not override, Case.IneligibleReason.UNTIMELY),
@@ -111,6 +111,8 @@ def case_screen(
     else:
         if reason == Case.IneligibleReason.DUPLICATE and not note:
             note = f"Duplicate of {duplicates[0].number}."
+        elif reason == Case.IneligibleReason.NOT_SUBJECT and not note:
+            note = f"Not subject to IMR: {deadlines.applicability_rule()}."
         case = case_mark_ineligible(case=case, reason=reason, note=note)
     case.refresh_from_db()
     audit.record(audit.Action.CASE_SCREEN, case=case, obj=case, detail={"outcome": reason or "eligible", "status": case.status})

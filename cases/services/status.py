@@ -14,6 +14,7 @@ from imrsite.errors import ServiceError
 
 from .. import deadlines
 from ..models import Case, ReviewType
+from ..permissions import expedite_refusal, records_complete_refusal, require
 
 S = Case.Status
 
@@ -43,9 +44,9 @@ def _apply_deadlines(case: Case) -> None:
         records_complete_on=case.records_complete_on, expedited=expedited, formulary=case.is_formulary_dispute,
         expedited_since=case.expedited_since,
     )
-    if case.status in (S.AWAITING_RECORDS,):
+    if case.records_clock_running:
         case.due_on = case.records_due_on
-    elif case.status in (S.RECORDS_COMPLETE, S.IN_REVIEW):
+    elif case.decision_clock_running:
         case.due_on = case.decision_due_on or case.records_due_on
     else:
         case.due_on = None
@@ -107,13 +108,19 @@ def case_mark_ineligible(*, case: Case, reason: str, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_mark_records_complete(*, case: Case, on: date) -> Case:
+def case_mark_records_complete(*, case: Case, on: date, today: date | None = None) -> Case:
+    """All records are in (9792.10.5): the decision clock starts on `on`.
+
+    Refused (`cases.permissions.records_complete_refusal`) before screening,
+    after the end, a second time, on a future date or before the notice of
+    assignment, whoever calls: the case page, the admin action, the import.
+    """
     case = case_lock(case)
-    if case.assigned_on and on < case.assigned_on:
-        raise ServiceError("cannot be before the notice of assignment", field="records_complete_on")
+    require(records_complete_refusal(case, on=on, today=today))
     case.records_complete_on = on
     if case.status == S.AWAITING_RECORDS:
         return case_transition(case=case, to=S.RECORDS_COMPLETE)
+    # Already with a reviewer (assigned before the records were in): the status stays.
     _apply_deadlines(case)
     case.save()
     audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["records_complete_on"]})
@@ -121,13 +128,10 @@ def case_mark_records_complete(*, case: Case, on: date) -> Case:
 
 
 @transaction.atomic
-def case_convert_to_expedited(*, case: Case, on: date) -> Case:
+def case_convert_to_expedited(*, case: Case, on: date, today: date | None = None) -> Case:
     """A treating physician certified an imminent and serious threat (9792.10.4(c))."""
     case = case_lock(case)
-    if case.review_type == ReviewType.EXPEDITED:
-        raise ServiceError("the case is already expedited", field="review_type")
-    if not case.is_open:
-        raise ServiceError("only an open case can be expedited", field="review_type")
+    require(expedite_refusal(case, on=on, today=today))
     case.review_type = ReviewType.EXPEDITED
     case.expedited_since = on
     _apply_deadlines(case)

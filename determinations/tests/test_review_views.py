@@ -441,7 +441,7 @@ def test_dashboard_shows_own_work_sorted_with_badges_and_counts(owner_client, re
     later, _ = offered_case(reviewer)
     expedited, _ = accepted_case(reviewer, expedited=True)
     overdue, _ = accepted_case(reviewer)
-    Case.objects.filter(pk=overdue.pk).update(decision_due_on=date.today() - timedelta(days=3))
+    Case.objects.filter(pk=overdue.pk).update(due_on=date.today() - timedelta(days=3), decision_due_on=date.today() - timedelta(days=3))
     finished, _ = accepted_case(reviewer)
     draft = draft_of(finished, reviewer)
     services.determination_save_draft(
