@@ -263,6 +263,8 @@ def _decisions_from(item_forms, rows) -> list:
 def determination_check(request, number):
     """What still stops finalizing, judged on the form as typed (nothing is
     saved): the form's "Before you can finalize" list refreshes from this.
+    The page's script sends each free text as "x" or "" (the rules ask only
+    whether it is filled in), so typed text leaves the browser only on a save.
 
     Not audited: it returns the reviewer's own unsaved input judged by the
     rules, nothing the audited determination page did not already show.

@@ -1,8 +1,9 @@
 // Determination form: show the "lower evidence level" reason only when it is
 // needed, show the derived case outcome once every item is decided, and
 // refresh the "Before you can finalize" list as the reviewer types. The list
-// comes from the server (the finalize rules, judged on the unsaved form), so
-// the rules live in one place; the server checks everything again anyway.
+// comes from the server (the finalize rules, judged on the unsaved form, whose
+// free texts are sent as filled or not), so the rules live in one place; the
+// server checks everything again on saving and finalizing.
 (function () {
   "use strict";
   var form = document.getElementById("determination-form");
@@ -73,9 +74,21 @@
     checks.replaceChildren(node);
   }
 
+  // The finalize rules ask only whether a text is filled in, so the check
+  // sends "x" or "" for each free text, never the text: what the reviewer
+  // types leaves the browser only when they save (and a long text is not
+  // sent again at every pause).
+  function checkData() {
+    var data = new FormData(form);
+    form.querySelectorAll("textarea[name], input[type=text][name]").forEach(function (field) {
+      data.set(field.name, field.value.trim() ? "x" : "");
+    });
+    return data;
+  }
+
   function check() {
     var ticket = ++sent;
-    fetch(checkUrl, { method: "POST", body: new FormData(form), credentials: "same-origin", cache: "no-store",
+    fetch(checkUrl, { method: "POST", body: checkData(), credentials: "same-origin", cache: "no-store",
                       headers: { Accept: "application/json" } })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
