@@ -134,3 +134,33 @@ def applicability_rule() -> str:
         f"IMR covers injuries on or after {settings.IMR_APPLIES_TO_INJURIES_FROM:%Y-%m-%d} or UR decisions "
         f"communicated on or after {settings.IMR_APPLIES_TO_UR_DECISIONS_FROM:%Y-%m-%d} (LC 4610.5(a))"
     )
+
+
+# --- correspondence (issue 12): clocks that read recorded sendings -------------
+
+def noarfi_due(eligible_on: date) -> date:
+    """The notice of assignment goes out within one business day of the
+    eligibility finding (8 CCR 9792.10.4(b))."""
+    return add_business_days(eligible_on, settings.IMR_NOARFI_BUSINESS_DAYS)
+
+
+def party_information_due(sent_on: date) -> date:
+    """A party answers an information request within 5 business days of its
+    sending (9792.10.3(c), current text)."""
+    return add_business_days(sent_on, settings.IMR_PARTY_INFORMATION_BUSINESS_DAYS)
+
+
+def appeal_deadline(*, served_on: date, by_mail: bool) -> date:
+    """Last day to appeal a determination to the WCAB: 30 days from service
+    (LC 4610.6(h); 8 CCR 10575), plus the mailing extension when it was mailed
+    (IMR_APPEAL_MAIL_EXTENSION_DAYS; unconfirmed, Matute v. LAUSD)."""
+    days = settings.IMR_APPEAL_DAYS + (settings.IMR_APPEAL_MAIL_EXTENSION_DAYS if by_mail else 0)
+    return served_on + timedelta(days=days)
+
+
+def records_days_late(*, due_on: date | None, received_on: date | None, today: date) -> int:
+    """Days the claims administrator's records came (or are) late: counted to
+    the day they arrived, or to `today` while they are missing."""
+    if due_on is None:
+        return 0
+    return max(0, ((received_on or today) - due_on).days)

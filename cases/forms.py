@@ -9,7 +9,17 @@ from django.utils import timezone
 from imrsite.forms import add_service_error
 
 from . import deadlines, services
-from .models import MANUFACTURED_CATEGORIES, Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
+from .models import (
+    MANUFACTURED_CATEGORIES,
+    Case,
+    CaseDocument,
+    DisputedItem,
+    Party,
+    PartyRole,
+    RecordsCategory,
+    ReviewType,
+    TreatmentCategory,
+)
 from .text import normalize_name
 
 
@@ -349,9 +359,6 @@ class ScreeningForm(forms.Form):
     untimely_override_reason = forms.CharField(
         label="Reason to accept a late application", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    notice_on = forms.DateField(label="Notice of assignment sent", widget=DateInput(), required=False,
-                                help_text="If eligible; blank means today.")
-    notice_method = forms.ChoiceField(label="Notice sent by", choices=Case.NoticeMethod.choices)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -361,7 +368,6 @@ class ScreeningForm(forms.Form):
             "conditional_non_certification": case.information_not_received,
             "liability_disputed": case.liability_disputed,
             "untimely_override_reason": case.untimely_override_reason,
-            "notice_method": case.notice_method,
             "note": case.eligibility_note,
         })
         super().__init__(*args, **kwargs)
@@ -378,6 +384,12 @@ class DocumentForm(forms.Form):
     title = forms.CharField(max_length=255, required=False, help_text="Blank: the file name.")
     author = forms.CharField(max_length=200, required=False)
     dated = forms.DateField(label="Document date", required=False, widget=DateInput())
+    # The records checklist (correspondence): who sent it and which required record it is.
+    received_from = forms.ChoiceField(
+        label="Received from", required=False,
+        choices=[("", "—")] + [(r.value, r.label) for r in PartyRole if r != PartyRole.ADMINISTRATIVE_DIRECTOR],
+    )
+    records_category = forms.ChoiceField(label="Records category", required=False, choices=[("", "None")] + RecordsCategory.choices)
 
 
 class BaseDocumentFormSet(forms.BaseFormSet):
@@ -386,6 +398,7 @@ class BaseDocumentFormSet(forms.BaseFormSet):
             services.DocumentUpload(
                 uploaded_file=f.cleaned_data["file"], kind=f.cleaned_data["kind"], author=f.cleaned_data.get("author", ""),
                 dated=f.cleaned_data.get("dated"), title=f.cleaned_data.get("title", ""),
+                received_from=f.cleaned_data.get("received_from", ""), records_category=f.cleaned_data.get("records_category", ""),
             )
             for f in self.forms
             if f.has_changed() and f.cleaned_data.get("file") and not self._should_delete_form(f)
@@ -400,7 +413,8 @@ DocumentFormSet = forms.formset_factory(
 class RecordsCompleteForm(forms.Form):
     """The date only; the service says which dates and cases it accepts (`cases.permissions`)."""
 
-    on = forms.DateField(label="All records received on", widget=DateInput())
+    on = forms.DateField(label="Records complete on", widget=DateInput())
+    note = forms.CharField(label="Note (optional)", required=False, max_length=2000)
 
 
 class ExpediteForm(forms.Form):

@@ -8,6 +8,35 @@ from . import deadlines
 from .text import normalize_name
 
 
+class DeliveryChannel(models.TextChoices):
+    """How a document reaches a party (correspondence deliveries)."""
+
+    MAIL = "mail", "Mail"
+    EMAIL = "email", "E-mail"
+    FAX = "fax", "Fax"
+    PORTAL = "portal", "Portal / API download"
+
+
+class PartyRole(models.TextChoices):
+    """The part a party plays in a case: who notices go to, who sent a record."""
+
+    EMPLOYEE = "employee", "Employee"
+    ATTORNEY = "attorney", "Employee's attorney"
+    REQUESTING_PROVIDER = "requesting_provider", "Requesting physician"
+    EMPLOYER = "employer", "Employer"
+    CLAIMS_ADMINISTRATOR = "claims_administrator", "Claims administrator"
+    ADMINISTRATIVE_DIRECTOR = "administrative_director", "Administrative Director (DWC)"
+
+
+class RecordsCategory(models.TextChoices):
+    """The records the claims administrator must send (8 CCR 9792.10.5(a)(1))."""
+
+    REPORTS = "A", "(A) Treating physician's reports of the 6 months before the request"
+    APPLICATION = "B", "(B) DWC Form IMR (without the UR determination)"
+    UR_CORRESPONDENCE = "C", "(C) UR correspondence sent to the employee"
+    SUPPORTING = "D", "(D) Materials submitted in support of the request"
+
+
 class Party(models.Model):
     """A person or organization that takes part in cases.
 
@@ -32,7 +61,15 @@ class Party(models.Model):
     sex = models.CharField(max_length=20, choices=Sex.choices, blank=True)
     specialty = models.CharField(max_length=120, blank=True, help_text="For physicians: type and specialty.")
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField("mailing address", blank=True)
+    # Where notices and letters reach the party (correspondence app); the
+    # preferred channel needs its own address field filled to be used.
+    email = models.EmailField("e-mail", max_length=254, blank=True)
+    fax = models.CharField("fax number", max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10, choices=DeliveryChannel.choices, default=DeliveryChannel.MAIL,
+        help_text="How notices and letters are sent to this party.",
+    )
     normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,6 +154,7 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received: eligibility pending"
+        AWAITING_INFO = "awaiting_info", "Awaiting party information"
         INELIGIBLE = "ineligible", "Ineligible"
         DEFERRED = "deferred", "Deferred: liability disputed"
         AWAITING_RECORDS = "awaiting_records", "Awaiting records"
@@ -126,7 +164,7 @@ class Case(models.Model):
         TERMINATED = "terminated", "Terminated"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
+    OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_INFO, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
 
     class Channel(models.TextChoices):
         MAIL = "mail", "Mail"
@@ -225,7 +263,11 @@ class Case(models.Model):
     )
 
     # Process dates and deadlines (domain.md §2.4–2.7)
-    assigned_on = models.DateField("notice of assignment sent", null=True, blank=True)
+    # The recorded copy of the NOARFI's sending to the claims administrator
+    # (date and mail/electronic), written by the correspondence service when
+    # that delivery is recorded sent; the records clock reads it. Indexed for
+    # the DWC statistics ("NOARFI mailing" to "FDL mailing").
+    assigned_on = models.DateField("notice of assignment sent", null=True, blank=True, db_index=True)
     notice_method = models.CharField(max_length=20, choices=NoticeMethod.choices, default=NoticeMethod.ELECTRONIC)
     expedited_since = models.DateField(null=True, blank=True)
     records_due_on = models.DateField(null=True, blank=True)
@@ -234,6 +276,9 @@ class Case(models.Model):
     # The next deadline that matters for the case's status; what lists sort by.
     due_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
+    # The first recorded sending of the Final Determination Letter to a party
+    # (correspondence), for the DWC statistics; appeal deadlines run per recipient.
+    letter_mailed_on = models.DateField("letter mailed", null=True, blank=True, db_index=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -254,7 +299,7 @@ class Case(models.Model):
             models.Index(fields=["decided_on"], name="case_decided_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["received", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=["received", "awaiting_info", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
             models.CheckConstraint(condition=Q(review_type__in=["standard", "expedited"]), name="case_review_type_valid"),
             models.CheckConstraint(
                 condition=Q(date_of_injury__lte=models.F("ur_decision_date")),
@@ -409,6 +454,10 @@ class CaseDocument(models.Model):
     author = models.CharField(max_length=200, blank=True)
     dated = models.DateField("document date", null=True, blank=True)
     received_on = models.DateField(null=True, blank=True)
+    # Where it came from and which required record it is (the records checklist, 9792.10.5).
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_from = models.CharField(max_length=30, choices=PartyRole.choices, blank=True)
+    records_category = models.CharField(max_length=1, choices=RecordsCategory.choices, blank=True)
     file = models.FileField(upload_to=document_upload_to, blank=True, max_length=255)
     original_filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
@@ -422,6 +471,9 @@ class CaseDocument(models.Model):
     class Meta:
         ordering = ["case", "dated", "id"]
         indexes = [models.Index(fields=["case", "kind"], name="document_case_kind_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(records_category__in=["", "A", "B", "C", "D"]), name="document_records_category_valid"),
+        ]
 
     def __str__(self):
         return self.title

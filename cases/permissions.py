@@ -29,8 +29,12 @@ ASSIGNABLE = (S.AWAITING_RECORDS, S.RECORDS_COMPLETE)
 # feeds, runs: not before screening (received, deferred), not after the end
 # (decided, ineligible, terminated, withdrawn).
 RECORDS_COMPLETABLE = (S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW)
+# The organization asks a party for information while eligibility is pending (9792.10.3(b)-(c)).
+INFORMATION_REQUESTABLE = (S.RECEIVED, S.DEFERRED)
+# A reviewer asks the parties while the case is with them (LC 4610.6(b)).
+REVIEWER_QUESTIONABLE = (S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW)
 # Documents join the record while the case can still be decided.
-UPLOADABLE = (S.RECEIVED, S.DEFERRED, S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW)
+UPLOADABLE = (S.RECEIVED, S.AWAITING_INFO, S.DEFERRED, S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW)
 
 
 def _state(case: Case) -> str:
@@ -102,6 +106,21 @@ def upload_refusal(case: Case) -> ServiceError | None:
     return None
 
 
+def information_request_refusal(case: Case) -> ServiceError | None:
+    if case.status not in INFORMATION_REQUESTABLE:
+        return ServiceError(
+            f"information can be requested only while eligibility is pending (the case is {_state(case)})",
+            code="not_screening",
+        )
+    return None
+
+
+def reviewer_question_refusal(case: Case) -> ServiceError | None:
+    if case.status not in REVIEWER_QUESTIONABLE:
+        return ServiceError("questions can be asked only while the case is under review", code="not_in_review")
+    return None
+
+
 def items_refusal(case: Case) -> ServiceError | None:
     """Disputed items change only while the case is open; after that they are part of its record."""
     if not case.is_open:
@@ -123,6 +142,8 @@ class CasePermissions:
     assign: bool
     expedite: bool
     upload: bool
+    request_information: bool
+    ask_parties: bool  # the reviewer's question; whose it is, the service checks (the accepted reviewer)
 
 
 def case_permissions(case: Case, user=None) -> CasePermissions:
@@ -130,11 +151,15 @@ def case_permissions(case: Case, user=None) -> CasePermissions:
     admin's; no user: the case's state alone)."""
     from accounts.roles import user_roles
 
-    staff = user is None or user_roles(user).staff
+    roles = user_roles(user) if user is not None else None
+    staff = roles is None or roles.staff
+    reviewer = roles is None or roles.reviewer
     return CasePermissions(
         screen=staff and screen_refusal(case) is None,
         mark_records_complete=staff and records_complete_refusal(case) is None,
         assign=staff and assign_refusal(case) is None,
         expedite=staff and expedite_refusal(case) is None,
         upload=staff and upload_refusal(case) is None,
+        request_information=staff and information_request_refusal(case) is None,
+        ask_parties=reviewer and reviewer_question_refusal(case) is None,
     )

@@ -194,15 +194,16 @@ def case_screen(request, number):
                 liability_disputed=d["liability_disputed"],
                 untimely_override_reason=d.get("untimely_override_reason", ""),
                 note=d.get("note", ""),
-                notice_on=d.get("notice_on"),
-                notice_method=d["notice_method"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             result = outcome.case
             if outcome.eligible:
-                messages.success(request, f"Eligible. Records are due {result.records_due_on:%B %-d, %Y}.")
+                messages.success(
+                    request,
+                    "Eligible. The notice of assignment is issued; records become due when it is sent to the claims administrator.",
+                )
             elif result.status == Case.Status.DEFERRED:
                 messages.warning(request, "Deferred: the claims administrator disputes liability.")
             else:
@@ -258,7 +259,9 @@ def records_complete(request, number):
     form = RecordsCompleteForm(request.POST)
     if form.is_valid():
         try:
-            case = services.case_mark_records_complete(case=case, on=form.cleaned_data["on"])
+            from correspondence.services import records_mark_complete  # the records checklist's decision
+
+            case = records_mark_complete(case=case, on=form.cleaned_data["on"], user=request.user, note=form.cleaned_data["note"])
         except ServiceError as exc:
             add_service_error(form, exc, prefix_map={"records_complete_on": "on"})
         else:

@@ -398,6 +398,8 @@ def letter_facts(determination: Determination, *, on: date) -> dict:
     renewed license, another IMRO address. `on` is the letter's date (the
     decision date). Needs `load_determination`'s prefetches.
     """
+    from correspondence.recipients import letter_distribution  # correspondence reads determinations too
+
     case = determination.case
     user = determination.reviewer.user
     qualifications = reviewer_qualifications(determination.reviewer, on)
@@ -438,6 +440,8 @@ def letter_facts(determination: Determination, *, on: date) -> dict:
             "due_on": _iso(case.records_due_on),
         },
         "amends": amends,
+        # Who the parties' letter goes to (correspondence's recipient rules), as they stood.
+        "distribution": letter_distribution(case),
     }
 
 
@@ -542,6 +546,11 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         "imro_short_name": facts["imro"]["short_name"],
         "imro_address": facts["imro"]["address"],
         "letter_date": letter_date,
+        # Issued and mailed the day it is decided (that day's mail batch); each
+        # recipient's recorded delivery is what the appeal clock reads.
+        "mailing_date": _fmt(_day(facts["letter_date"])),
+        # Who the parties' letter is addressed and copied to, as recorded at the decision.
+        "distribution": None if public else facts.get("distribution"),
         "amended": bool(amends),
         "amends_letter_date": _long(_day(amends["letter_date"])) if amends and amends.get("letter_date") else "",
         "amendment_reason": redact(determination.correction_reason) if amends else "",
@@ -579,13 +588,26 @@ def letter_html(*, determination: Determination, variant: str, stylesheet_href: 
 
 # --- PDF ----------------------------------------------------------------------
 
-def html_to_pdf(html: str) -> RenderedPDF:
-    """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font."""
+@functools.cache
+def _extra_style(name: str):
+    """Another stylesheet of the family in static/letters/ (notices, cover sheets), parsed once per process."""
+    from weasyprint import CSS
+
+    font_config, _ = _style()
+    path = (ASSETS_DIR / name).resolve()
+    if not path.is_relative_to(ASSETS_DIR.resolve()):
+        raise ValueError(f"stylesheets come from static/letters/ only, not {name!r}")
+    return CSS(filename=str(path), font_config=font_config, url_fetcher=letter_url_fetcher())
+
+
+def html_to_pdf(html: str, *, extra_stylesheets: tuple[str, ...] = ()) -> RenderedPDF:
+    """PDF/A-3u bytes of a letter's (or notice's) HTML, with the letter stylesheet
+    (plus `extra_stylesheets` of static/letters/) and the bundled font."""
     from weasyprint import HTML
 
     font_config, css = _style()
     fetcher = letter_url_fetcher()
-    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css]}
+    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css, *(_extra_style(name) for name in extra_stylesheets)]}
     document = HTML(string=html, base_url=ASSETS_DIR.resolve().as_uri() + "/", url_fetcher=fetcher).render(
         font_config=font_config, **options
     )

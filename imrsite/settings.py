@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cases",
     "reviewers",
     "determinations",
+    "correspondence",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,11 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30  # a deploy hands unfinished letters ba
 # Run beat (`celery -A imrsite beat`, or `worker -B` on one node) for the re-queue sweep.
 CELERY_BEAT_SCHEDULE = {
     "sweep-letters": {"task": "determinations.sweep_letters", "schedule": 300.0},
+    "sweep-notices": {"task": "correspondence.sweep_notices", "schedule": 300.0},
+    "sweep-mail-batches": {"task": "correspondence.sweep_mail_batches", "schedule": 300.0},
+    # Catch-up of everything correspondence owes (NOARFIs due, letter
+    # distributions, e-mails to send, information and records time-outs).
+    "correspondence-due": {"task": "correspondence.run_due", "schedule": 300.0},
 }
 
 # --- Letters ---------------------------------------------------------------
@@ -207,6 +213,32 @@ CELERY_BEAT_SCHEDULE = {
 LETTER_RENDER_LEASE_SECONDS = int(os.environ.get("LETTER_RENDER_LEASE_SECONDS", str(CELERY_TASK_TIME_LIMIT + 30)))
 LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "5"))
 LETTER_QUEUED_STALE_SECONDS = int(os.environ.get("LETTER_QUEUED_STALE_SECONDS", "600"))
+
+# --- E-mail (correspondence deliveries) ----------------------------------------
+# Notices are e-mailed by a Celery task through Django's e-mail framework; the
+# message never carries health information, only a link behind sign-in.
+# correspondence.mail.EmailBackend is Django's SMTP backend that records the
+# send just before the SMTP transaction commits (end of DATA).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "correspondence.mail.EmailBackend" if EMAIL_HOST or not DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMR notices <notices@imro.example.org>")
+# Absolute address of this site, for the links in e-mails.
+IMR_SITE_URL = os.environ.get("IMR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "5"))
+# Optional "module.function" that says whether the relay accepted a Message-ID
+# (True/False/None); without it an e-mail interrupted after the commit point
+# waits for staff to check the mail log instead of being sent twice.
+EMAIL_RECONCILER = os.environ.get("EMAIL_RECONCILER", "")
 
 # --- The organization and the rules --------------------------------------
 IMRO_NAME = os.environ.get("IMRO_NAME", "Pacific Independent Review Organization")
@@ -246,6 +278,28 @@ IMR_STATE_HOLIDAY_NAMES = frozenset({
     "New Year's Day", "Martin Luther King Jr. Day", "Presidents' Day", "Cesar Chavez Day", "Memorial Day",
     "Independence Day", "Labor Day", "Veterans Day", "Thanksgiving Day", "Day After Thanksgiving", "Christmas Day",
 })
+
+# Correspondence (issue 12): notices, deliveries, the records clock.
+IMR_NOARFI_BUSINESS_DAYS = 1  # 9792.10.4(b): within one business day of the eligibility finding
+IMR_PARTY_INFORMATION_BUSINESS_DAYS = int(os.environ.get("IMR_PARTY_INFORMATION_BUSINESS_DAYS", "5"))  # 9792.10.3(c)
+IMR_APPEAL_DAYS = 30  # LC 4610.6(h): from service of the determination
+# CCP 1013's 5 days for service by mail (unconfirmed: Matute v. LAUSD, 2015).
+IMR_APPEAL_MAIL_EXTENSION_DAYS = int(os.environ.get("IMR_APPEAL_MAIL_EXTENSION_DAYS", "5"))
+# Channels that count as "sent electronically" for the 12-day records clock
+# (9792.10.5); fax among them is (unconfirmed).
+IMR_ELECTRONIC_CHANNELS = frozenset(env_list("IMR_ELECTRONIC_CHANNELS", "email,fax,portal"))
+# 8 CCR 9792.12(c)(6): late IMR records, per case.
+IMR_LATE_RECORDS_PENALTY_PER_DAY = int(os.environ.get("IMR_LATE_RECORDS_PENALTY_PER_DAY", "500"))
+IMR_LATE_RECORDS_PENALTY_CAP = int(os.environ.get("IMR_LATE_RECORDS_PENALTY_CAP", "5000"))
+# The Administrative Director receives every Final Determination Letter
+# (domain.md §2.9; the exact address is (unconfirmed)).
+IMR_AD_NAME = os.environ.get("IMR_AD_NAME", "Administrative Director, Division of Workers' Compensation, IMR Unit")
+IMR_AD_ADDRESS = os.environ.get("IMR_AD_ADDRESS", "1515 Clay Street, 17th Floor, Oakland, CA 94612")
+IMR_AD_EMAIL = os.environ.get("IMR_AD_EMAIL", "")
+IMR_AD_CHANNEL = os.environ.get("IMR_AD_CHANNEL", "mail")
+# The catch-up job issues notices and letter distributions the events missed
+# for findings and decisions this recent (older ones predate the system).
+IMR_CORRESPONDENCE_CATCH_UP_DAYS = int(os.environ.get("IMR_CORRESPONDENCE_CATCH_UP_DAYS", "30"))
 
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path("letters/", include("determinations.letter_urls")),
+    path("correspondence/", include("correspondence.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

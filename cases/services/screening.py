@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from imrsite.errors import ServiceError
 
 from .. import deadlines
 from ..models import Case
 from ..permissions import require, screen_refusal
+from ..signals import case_screened
 from .registration import find_duplicates
 from .status import S, case_lock, case_mark_eligible, case_mark_ineligible
 
@@ -52,8 +52,6 @@ def case_screen(
     liability_disputed: bool,
     untimely_override_reason: str = "",
     note: str = "",
-    notice_on: date | None = None,
-    notice_method: str = Case.NoticeMethod.ELECTRONIC,
     today: date | None = None,
 ) -> ScreeningOutcome:
     """Apply the eligibility checklist, in the order DWC reports reasons.
@@ -61,19 +59,13 @@ def case_screen(
     A dispute IMR does not cover (LC 4610.5(a)) and the hard defects
     (signature, UR decision, timeliness, CNC, duplicate) make the application
     ineligible with that coded reason; a liability dispute defers it;
-    otherwise it is eligible and the notice of assignment starts the records
-    clock.
+    otherwise it is eligible. The result is sent as `case_screened`: the
+    correspondence app issues the notice of assignment (whose recorded
+    sending starts the records clock) or the notice of ineligibility.
     """
     today = today or timezone.localdate()
     case = case_lock(case)
     require(screen_refusal(case))
-    if notice_method not in Case.NoticeMethod.values:
-        raise ServiceError("choose mail or electronic", field="notice_method")
-    notice_on = notice_on or today
-    if notice_on > today:
-        raise ServiceError("cannot be in the future", field="notice_on", code="future_date")
-    if notice_on < case.received_on:
-        raise ServiceError("cannot be before the application was received", field="notice_on")
     override = (untimely_override_reason or "").strip() or case.untimely_override_reason
     duplicates = screening_duplicates(case=case)
 
@@ -104,7 +96,7 @@ def case_screen(
         # Still disputed: the case stays deferred; only the note changes.
         Case.objects.filter(pk=case.pk).update(eligibility_note=note, eligibility_decided_at=timezone.now())
     elif not reason:
-        case = case_mark_eligible(case=case, assigned_on=notice_on, notice_method=notice_method)
+        case = case_mark_eligible(case=case)
         if note:
             Case.objects.filter(pk=case.pk).update(eligibility_note=note)
             case.eligibility_note = note
@@ -116,5 +108,7 @@ def case_screen(
         case = case_mark_ineligible(case=case, reason=reason, note=note)
     case.refresh_from_db()
     audit.record(audit.Action.CASE_SCREEN, case=case, obj=case, detail={"outcome": reason or "eligible", "status": case.status})
-    return ScreeningOutcome(case=case, reason=reason)
+    outcome = ScreeningOutcome(case=case, reason=reason)
+    case_screened.send(sender=Case, case=case, outcome=outcome)
+    return outcome
 

@@ -24,7 +24,7 @@ TODAY = timezone.localdate()
 
 def case_in(status: str, **kwargs) -> Case:
     """A case standing in `status` as its services would leave it (dates included)."""
-    past_screening = status not in (S.RECEIVED, S.DEFERRED, S.INELIGIBLE, S.WITHDRAWN)
+    past_screening = status not in (S.RECEIVED, S.AWAITING_INFO, S.DEFERRED, S.INELIGIBLE, S.WITHDRAWN)
     fields = dict(
         status=status,
         received_on=TODAY - timedelta(days=20),
@@ -63,6 +63,7 @@ SERVICE_CALLS = {
 EXPECTED = {
     # status: actions allowed
     S.RECEIVED: {"screen", "expedite", "upload"},
+    S.AWAITING_INFO: {"expedite", "upload"},  # the party's answer arrives as a document
     S.DEFERRED: {"screen", "upload"},
     S.AWAITING_RECORDS: {"mark_records_complete", "assign", "expedite", "upload"},
     S.RECORDS_COMPLETE: {"assign", "expedite", "upload"},
@@ -83,10 +84,12 @@ def test_permissions_and_services_agree_for_every_status(status, action):
     assert accepts(lambda: SERVICE_CALLS[action](case)) is allowed
 
 
-def test_only_staff_are_offered_the_actions(reviewer_user, intake_user):
+def test_only_staff_are_offered_the_staff_actions_and_reviewers_their_question(reviewer_user, intake_user):
     case = case_in(S.AWAITING_RECORDS)
-    assert permissions.case_permissions(case, user=intake_user).assign
-    assert not any(vars(permissions.case_permissions(case, user=reviewer_user)).values())
+    staff, reviewer = permissions.case_permissions(case, user=intake_user), permissions.case_permissions(case, user=reviewer_user)
+    assert staff.assign and not staff.ask_parties
+    assert reviewer.ask_parties
+    assert not any(value for name, value in vars(reviewer).items() if name != "ask_parties")
     assert not any(vars(permissions.case_permissions(case, user=UserFactory())).values())
 
 

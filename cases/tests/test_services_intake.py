@@ -22,7 +22,7 @@ TODAY = date(2025, 6, 16)
 def screen(case, **overrides):
     answers = dict(
         signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
-        liability_disputed=False, notice_on=TODAY, today=TODAY,
+        liability_disputed=False, today=TODAY,
     )
     answers.update(overrides)
     return services.case_screen(case=case, **answers)
@@ -38,14 +38,16 @@ def new_case(**kwargs):
 
 # --- screening ---------------------------------------------------------------
 
-def test_eligible_case_awaits_records_with_deadline():
-    outcome = screen(new_case(), notice_method=Case.NoticeMethod.MAIL)
+def test_eligible_case_awaits_records_and_its_clock_waits_for_the_notice():
+    outcome = screen(new_case())
     assert outcome.eligible
     case = outcome.case
     assert case.status == Case.Status.AWAITING_RECORDS
-    assert case.assigned_on == TODAY
-    assert case.records_due_on == TODAY + timedelta(days=15)
+    # The records clock starts from the NOARFI's recorded sending, not at screening
+    # (correspondence/tests/test_notices.py follows it to the due date).
+    assert case.assigned_on is None and case.records_due_on is None
     assert case.eligibility_decided_at is not None
+    assert case.notices.get().kind == "noarfi"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +108,7 @@ def test_a_dispute_imr_does_not_cover_is_ineligible_with_its_own_code(injured, s
     case = new_case(
         date_of_injury=injured, ur_decision_date=served, ur_decision_served_on=served, received_on=served + timedelta(days=10)
     )
-    outcome = screen(case, notice_on=served + timedelta(days=11))
+    outcome = screen(case)
     if subject:
         assert outcome.eligible
         return
@@ -118,7 +120,7 @@ def test_a_dispute_imr_does_not_cover_is_ineligible_with_its_own_code(injured, s
 
 def test_not_subject_comes_first_and_no_override_lifts_it():
     case = new_case(date_of_injury=date(2012, 1, 1), ur_decision_date=date(2013, 5, 1), received_on=date(2013, 7, 1))
-    outcome = screen(case, signature_present=False, untimely_override_reason="served late", notice_on=date(2013, 7, 2))
+    outcome = screen(case, signature_present=False, untimely_override_reason="served late")
     assert outcome.reason == Case.IneligibleReason.NOT_SUBJECT
 
 
@@ -152,18 +154,6 @@ def test_screened_case_cannot_be_screened_twice():
     with pytest.raises(ServiceError) as exc:
         screen(case)
     assert exc.value.field == "status"
-
-
-def test_notice_date_rules():
-    case = new_case()
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=TODAY + timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=case.received_on - timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    case.refresh_from_db()
-    assert case.status == Case.Status.RECEIVED
 
 
 # --- documents ---------------------------------------------------------------

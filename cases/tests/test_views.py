@@ -358,16 +358,17 @@ def test_case_page_shows_parties_items_checklist_and_countdowns(intake):
 def test_screening_from_the_page(intake):
     case = registered_case()
     response = intake.post(reverse("cases:screen", args=[case.number]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "mail", "note": "ok"})
+        "signature_present": "on", "ur_decision_attached": "on", "note": "ok"})
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.status == Case.Status.AWAITING_RECORDS and case.notice_method == "mail"
-    assert case.records_due_on == timezone.localdate() + timedelta(days=15)
+    assert case.status == Case.Status.AWAITING_RECORDS
+    # The notice of assignment is issued; the records clock waits for its recorded sending.
+    assert case.notices.filter(kind="noarfi").count() == 1 and case.records_due_on is None
 
 
 def test_screening_ineligible_from_the_page(intake):
     case = registered_case()
-    response = intake.post(reverse("cases:screen", args=[case.number]), {"ur_decision_attached": "on", "notice_method": "mail"})
+    response = intake.post(reverse("cases:screen", args=[case.number]), {"ur_decision_attached": "on"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.ineligible_reason) == (Case.Status.INELIGIBLE, Case.IneligibleReason.NO_SIGNATURE)
@@ -375,13 +376,13 @@ def test_screening_ineligible_from_the_page(intake):
     assert "No signature of employee or representative" in html
 
 
-def test_screening_error_is_shown_beside_the_field(intake):
+def test_screening_refusal_is_shown(intake):
     case = registered_case()
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = intake.post(reverse("cases:screen", args=[case.number]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "mail", "notice_on": tomorrow})
+    services.case_screen(case=case, signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
+                         liability_disputed=False)
+    response = intake.post(reverse("cases:screen", args=[case.number]), {"signature_present": "on", "ur_decision_attached": "on"})
     assert response.status_code == 400
-    assert response.context["screening_form"].errors["notice_on"] == ["cannot be in the future"]
+    assert "has already been screened" in response.content.decode()
 
 
 def test_records_complete_and_convert_to_expedited(intake):
