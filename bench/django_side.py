@@ -259,8 +259,9 @@ def _draft_ready_to_finalize():
     from reviewers.models import Assignment
 
     assignment = (
+        # Records complete: the only cases a determination may be finalized on before their records are due.
         Assignment.objects.filter(status=Assignment.Status.ACCEPTED, case__status=Case.Status.IN_REVIEW,
-                                  case__determinations__isnull=True)
+                                  case__determinations__isnull=True, case__records_complete_on__isnull=False)
         .select_related("case", "reviewer")
         .order_by("pk")
         .first()

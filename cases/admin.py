@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 
 from accounts.roles import user_roles
 from determinations.models import Determination
+from determinations.services import CASE_LETTER_FIELDS, DOCUMENT_LETTER_FIELDS, decided_record_edit_check
 from imrsite.errors import ServiceError
 from imrsite.pagination import CappedPaginator
 from reviewers.models import Assignment
@@ -98,6 +99,13 @@ class DisputedItemInline(admin.TabularInline):
         return self._case_open(obj) and super().has_change_permission(request, obj)
 
 
+def _letter_fields_locked(case) -> bool:
+    # Printed in a decided case's letter: changed only inside an open correction.
+    from determinations.services import letter_fields_locked
+
+    return case is not None and case.pk is not None and letter_fields_locked(case)
+
+
 class CaseDocumentInline(admin.TabularInline):
     """Document metadata; the file itself is private and its hash and page
     count are facts of the upload, so they never change here."""
@@ -115,6 +123,11 @@ class CaseDocumentInline(admin.TabularInline):
     def get_queryset(self, request):
         # Withdrawn documents too: the admin reviews the whole record (the case page lists them apart).
         return CaseDocument.all_objects.all()
+
+    def get_readonly_fields(self, request, obj=None):
+        if _letter_fields_locked(obj):
+            return [*self.readonly_fields, *DOCUMENT_LETTER_FIELDS]
+        return self.readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False  # uploads go through the case page, which hashes and counts pages
@@ -154,6 +167,11 @@ class CaseAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk:
+            try:
+                decided_record_edit_check(case=self.instance, fields=self.changed_data, record=False)
+            except ServiceError as exc:
+                raise ValidationError(exc.message) from exc
         dates = {name: cleaned.get(name) for name in ("received_on", "ur_decision_date", "date_of_injury", "ur_decision_served_on")}
         if all(dates.values()):
             try:
@@ -258,10 +276,28 @@ class CaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # case numbers are never reused; a case ends as withdrawn or terminated
 
+    def get_readonly_fields(self, request, obj=None):
+        if _letter_fields_locked(obj):
+            return [*self.readonly_fields, *(f for f in CASE_LETTER_FIELDS if f not in self.readonly_fields)]
+        return self.readonly_fields
+
     def save_model(self, request, obj, form, change):
+        if change:
+            # Refused (again) for a decided case without an open correction; audited with it otherwise.
+            decided_record_edit_check(case=obj, fields=form.changed_data, actor=request.user)
         super().save_model(request, obj, form, change)
         # A corrected notice or records date moves the deadlines.
         services.case_refresh_deadlines(case=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CaseDocument:
+            for document_form in formset.forms:
+                if document_form.instance.pk and document_form.has_changed():
+                    decided_record_edit_check(
+                        case=form.instance, fields=document_form.changed_data, obj=document_form.instance,
+                        document=True, actor=request.user,
+                    )
+        super().save_formset(request, form, formset, change)
 
     def _run_service(self, request, queryset, label, call):
         done = 0
@@ -336,6 +372,16 @@ class CaseDocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Withdrawn (misfiled) documents stay reviewable here; withdrawing is done on the case page.
         return CaseDocument.all_objects.select_related("case")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and _letter_fields_locked(obj.case):
+            return [*self.readonly_fields, *DOCUMENT_LETTER_FIELDS]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            decided_record_edit_check(case=obj.case, fields=form.changed_data, obj=obj, document=True, actor=request.user)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="sha256")
     def short_sha256(self, obj):

@@ -62,6 +62,7 @@ def case_list(request):
         sort = ""
     qs = selectors.case_search(user=request.user, sort=sort, **filters)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()
@@ -83,6 +84,7 @@ def case_list(request):
             else [(sort, _sort_label(sort).capitalize()), *SORT_OPTIONS],
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
+            "outcomes": case_outcomes(page.object_list),
         },
     )
 

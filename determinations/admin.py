@@ -1,20 +1,28 @@
 """Admin for determinations, item decisions, the guideline catalog and letters.
 
-A final determination, its item decisions and every letter are read-only
-here. A draft's edits are saved through
-`determinations.services.determination_save_draft`, so they bump the
-revision the reviewer's editor checks and are refused once the
-determination is final.
+Determinations are read-only here, drafts included: what a reviewer writes
+only the reviewer changes, on the review pages. The one write is the
+correction: "Open a correction" on a final version (an admin gives the
+reason; `determinations.services.correction_open` makes version n+1 for the
+reviewer), and giving an open correction to another reviewer when its
+reviewer cannot finish it.
 """
 
+from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from imrsite.errors import ServiceError
-
+from accounts import audit
+from accounts.roles import user_roles
 from imrsite.admin_mixins import ViewOnlyAdminMixin
+from imrsite.errors import ServiceError
+from imrsite.forms import add_service_error
+from reviewers.models import Reviewer
+from reviewers.selectors import eligible_reviewers_for
 
 from . import services
 from .admin_actions import rerender_letters
@@ -29,27 +37,18 @@ class GuidelineAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ItemDecisionInline(admin.StackedInline):
+class ItemDecisionInline(ViewOnlyAdminMixin, admin.StackedInline):
     model = ItemDecision
     fields = ["item", "decision", "guideline", "section", "pages", "evidence_level", "lower_level_reason", "rationale"]
-    readonly_fields = ["item"]
-    autocomplete_fields = ["guideline"]
+    readonly_fields = fields
     extra = 0
     can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item", "guideline")
 
-    def has_add_permission(self, request, obj=None):
-        return False  # one row per disputed item, made when the review starts
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_final:
-            return False
-        return super().has_change_permission(request, obj)
-
-
-class LetterInline(admin.TabularInline):
+class LetterInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Letter
     fields = ["variant", "version", "status", "page_count", "sha256", "rendered_at", "error"]
     readonly_fields = fields
@@ -57,11 +56,31 @@ class LetterInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Printed on the amended letters (the public copy redacts names and contact details). "
+        "Say what was wrong, in words the parties understand.",
+    )
+    reviewer = forms.ModelChoiceField(
+        queryset=Reviewer.objects.none(),
+        required=False,
+        label="Reviewer for the correction",
+        help_text="Only when the reviewer who decided cannot take it: eligible, conflict-free reviewers, best fit first.",
+    )
+
+    def __init__(self, *args, reviewers=(), need_reason=True, need_reviewer=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [r.pk for r in reviewers]
+        self.fields["reviewer"].queryset = Reviewer.objects.filter(pk__in=ids).select_related("user")
+        self.fields["reviewer"].required = need_reviewer
+        if not need_reviewer:
+            del self.fields["reviewer"]
+        if not need_reason:
+            del self.fields["reason"]
 
 
 @admin.register(Determination)
@@ -72,10 +91,11 @@ class DeterminationAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "reviewer__user__last_name", "reviewer__user__first_name"]
     date_hierarchy = "decided_on"
     fields = [
-        "case", "reviewer", "version", "status", "outcome", "clinical_case_summary", "decided_on", "finalized_at",
-        "finalized_by", "supersedes", "correction_reason", "revision", "created_at", "updated_at",
+        "correction", "case", "reviewer", "version", "status", "outcome", "clinical_case_summary", "decided_on",
+        "records_basis", "finalized_at", "finalized_by", "supersedes", "correction_reason", "correction_opened_by",
+        "correction_opened_at", "revision", "created_at", "updated_at",
     ]
-    readonly_fields = [name for name in fields if name != "clinical_case_summary"]
+    readonly_fields = fields
     inlines = [ItemDecisionInline, LetterInline]
 
     def get_queryset(self, request):
@@ -85,61 +105,98 @@ class DeterminationAdmin(admin.ModelAdmin):
     def outcome(self, obj):
         return obj.outcome or "—"
 
+    @admin.display(description="correction")
+    def correction(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:determinations_determination_correct", args=[obj.pk])
+        if obj.status == Determination.Status.FINAL:
+            pending = services.open_correction(obj.case)
+            if pending is None:
+                return format_html('<a class="button" href="{}">Open a correction…</a>', url)
+            return format_html(
+                'Correction open: <a href="{}">version {}</a>',
+                reverse("admin:determinations_determination_change", args=[pending.pk]), pending.version,
+            )
+        if obj.status == Determination.Status.DRAFT and obj.is_correction:
+            return format_html(
+                'Correction of version {} in progress with its reviewer. <a href="{}">Give it to another reviewer…</a>',
+                obj.supersedes.version, url,
+            )
+        return "Only the final version can be corrected."
+
     def has_add_permission(self, request):
         return False  # a determination starts from the reviewer's dashboard
 
     def has_change_permission(self, request, obj=None):
-        # Final is final: a correction is a new version, never an edit.
-        if obj is not None and obj.is_final:
-            return False
-        return super().has_change_permission(request, obj)
+        return False  # the reviewer's own words: read-only; a correction is a new version
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        # Saved with its item decisions in save_related, through the service.
-        if not change:
-            super().save_model(request, obj, form, change)
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/correct/",
+                self.admin_site.admin_view(self.correction_view),
+                name="determinations_determination_correct",
+            ),
+            *super().get_urls(),
+        ]
 
-    def save_related(self, request, form, formsets, change):
-        decisions = []
-        for formset in formsets:
-            # What formset.save() would record, for the admin's change message.
-            formset.new_objects, formset.deleted_objects = [], []
-            formset.changed_objects = [(f.instance, f.changed_data) for f in formset.forms if f.has_changed()]
-            if formset.model is not ItemDecision:
-                continue
-            for item_form in formset.forms:
-                data = item_form.cleaned_data
-                if not data:
-                    continue
-                decisions.append(
-                    services.DecisionData(
-                        item_id=item_form.instance.item_id,
-                        decision=data.get("decision") or "",
-                        guideline=data.get("guideline"),
-                        section=data.get("section") or "",
-                        pages=data.get("pages") or "",
-                        evidence_level=data.get("evidence_level") or "",
-                        lower_level_reason=data.get("lower_level_reason") or "",
-                        rationale=data.get("rationale") or "",
+    def correction_view(self, request, object_id):
+        """Open a correction of a final determination, or give an open one to another reviewer."""
+        if not user_roles(request.user).admin:
+            raise PermissionDenied
+        determination = Determination.objects.select_related("case", "reviewer__user", "supersedes").filter(pk=object_id).first()
+        if determination is None:
+            raise Http404("No such determination")
+        reassign = determination.status == Determination.Status.DRAFT and determination.is_correction
+        original = determination.supersedes if reassign else determination
+        can_act = reassign or (determination.status == Determination.Status.FINAL and services.open_correction(determination.case) is None)
+        check = services.correction_reviewer_check(original) if can_act else None
+        others = []
+        if can_act and (reassign or not check.eligible):
+            others = [
+                c.reviewer for c in eligible_reviewers_for(case=determination.case, include_ineligible=False)
+                if c.reviewer.pk not in (original.reviewer_id, determination.reviewer_id)
+            ]
+        need_reviewer = bool(can_act) and (reassign or not check.eligible)
+        form_kwargs = {"reviewers": others, "need_reason": not reassign, "need_reviewer": need_reviewer}
+        form = CorrectionForm(request.POST or None, **form_kwargs) if can_act else None
+        if request.method == "POST" and form is not None and form.is_valid():
+            try:
+                if reassign:
+                    draft = services.correction_reassign(draft=determination, reviewer=form.cleaned_data["reviewer"], by=request.user)
+                else:
+                    draft = services.correction_open(
+                        determination=determination, reason=form.cleaned_data["reason"], opened_by=request.user,
+                        reviewer=form.cleaned_data.get("reviewer"),
                     )
+            except ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"Correction {'given to' if reassign else 'opened for'} {draft.reviewer} as version {draft.version} of "
+                    f"{draft.case.number}. Finalizing it issues amended letters.",
+                    messages.SUCCESS,
                 )
-        try:
-            services.determination_save_draft(
-                determination=form.instance,
-                clinical_case_summary=form.cleaned_data.get("clinical_case_summary", ""),
-                decisions=decisions,
-            )
-        except ServiceError as exc:
-            request._determination_refused = True
-            self.message_user(request, f"Not saved: {exc.message}", messages.ERROR)
-
-    def response_change(self, request, obj):
-        if getattr(request, "_determination_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+                return HttpResponseRedirect(reverse("admin:determinations_determination_change", args=[draft.pk]))
+        audit.admin_read(determination)  # the page shows the determination and the reviewers' names, like its change page
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Give the correction to another reviewer' if reassign else 'Open a correction'}: {determination.case.number}",
+            "opts": self.model._meta,
+            "original": determination,
+            "determination": determination,
+            "reassign": reassign,
+            "can_act": can_act,
+            "check": check,
+            "form": form,
+            "has_reviewers": bool(others),
+        }
+        return render(request, "admin/determinations/determination/correct.html", context, status=400 if request.method == "POST" else 200)
 
 
 @admin.register(ItemDecision)

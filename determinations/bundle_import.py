@@ -239,8 +239,9 @@ def _import_determination(case: Case, reviewer: Reviewer, spec: dict, prefix: st
         )
     except ServiceError as exc:
         case_prefix = prefix.rsplit(".", 1)[0]
-        if exc.field == "documents":
-            raise _refusal(exc, case_prefix, {}) from exc
+        if exc.field in ("documents", "records"):
+            # Problems of the case's file, not of the determination: named on the case.
+            raise _refusal(exc, case_prefix, {"records": "records_complete_on"}) from exc
         raise _refusal(exc, prefix, {"decision": "decisions", "guideline": "decisions", "rationale": "decisions"}) from exc
 
 

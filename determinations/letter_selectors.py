@@ -40,3 +40,19 @@ def final_determination_for(number: str) -> Determination | None:
     return (
         Determination.objects.filter(case__number=number, status=Determination.Status.FINAL).order_by("-version").first()
     )
+
+
+def public_copy_for(case: Case) -> Letter | None:
+    """The case's public copy in force: the newest ready redacted letter of its
+    final determination (a correction's replaces the superseded version's)."""
+    return (
+        Letter.objects.filter(
+            determination__case=case,
+            determination__status=Determination.Status.FINAL,
+            variant=Letter.Variant.PUBLIC,
+            status=Letter.Status.READY,
+        )
+        .select_related("determination")
+        .order_by("-version")
+        .first()
+    )

@@ -29,18 +29,32 @@ def _private(response):
     return response
 
 
+def _label(letter) -> str:
+    determination = letter.determination
+    label = f"{letter.get_variant_display()}, version {letter.version}"
+    if determination.version > 1:
+        label = f"Amended {label[0].lower()}{label[1:]} (correction {determination.version - 1})"
+    if determination.status == determination.Status.SUPERSEDED:
+        label += ", superseded by a correction"
+    return label
+
+
 def letter_status_rows(case, letters) -> dict:
     """The JSON the status partial polls, also used to render it the first time."""
     rows = []
     for letter in letters:
+        superseded = letter.determination.status == letter.determination.Status.SUPERSEDED
+        # A superseded version's ready letter stays downloadable, marked as no longer in force.
+        shown_superseded = superseded and letter.status == Letter.Status.READY
         rows.append(
             {
                 "id": letter.pk,
                 "variant": letter.variant,
-                "label": f"{letter.get_variant_display()}, version {letter.version}",
+                "label": _label(letter),
+                "superseded": superseded,
                 "status": letter.status,
-                "status_label": letter.get_status_display(),
-                "badge_class": BADGES.get(letter.status, "text-bg-secondary"),
+                "status_label": "Superseded" if shown_superseded else letter.get_status_display(),
+                "badge_class": "text-bg-light border" if shown_superseded else BADGES.get(letter.status, "text-bg-secondary"),
                 "page_count": letter.page_count,
                 "error": letter.error.splitlines()[0][:300] if letter.error else "",
                 "download_url": reverse("letters:download", kwargs={"number": case.number, "pk": letter.pk})
@@ -75,7 +89,9 @@ def letter_download(request, number, pk):
         )
         return _private(response)
     case = letter.determination.case
-    filename = f"{case.number}-{letter.variant}-v{letter.version}.pdf"
+    # Amended letters (a correction's, version 2 on) say so in their name: the original's stay downloadable.
+    amended = f"-amended{letter.determination.version - 1}" if letter.determination.version > 1 else ""
+    filename = f"{case.number}-{letter.variant}{amended}-v{letter.version}.pdf"
     audit.record(audit.Action.LETTER_DOWNLOAD, case=case, obj=letter, detail={"variant": letter.variant, "version": letter.version})
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Length"] = str(len(data))

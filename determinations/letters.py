@@ -10,6 +10,8 @@ verified reads and the re-queue sweep are the shared engine's
 
 from __future__ import annotations
 
+import logging
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -20,6 +22,8 @@ from imrsite.errors import ServiceError
 
 from . import rendering
 from .models import Determination, Letter
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = pipeline.TRANSIENT_ERRORS
 LetterBusy = pipeline.Busy
@@ -83,6 +87,12 @@ def _lock_final_determination(determination: Determination) -> Determination:
             + (" (this one was superseded by a correction)" if locked.status == Determination.Status.SUPERSEDED else ""),
             code="determination_not_final",
         )
+    if not locked.letter_facts:
+        # Finalized before letter facts were recorded: record them now, once,
+        # so this and every later render of the version print the same letter.
+        rendering.load_fact_sources(locked)
+        locked.letter_facts = rendering.letter_facts(locked, on=locked.decided_on)
+        locked.save(update_fields=["letter_facts"])
     return locked
 
 
@@ -120,6 +130,40 @@ def letter_claim(*, letter_id: int) -> Letter | None:
 def letter_render(*, letter_id: int) -> Letter | None:
     """Render the letter once (idempotent); see `imrsite.pipeline.render`."""
     return pipeline.render(LETTER, pk=letter_id)
+
+
+# --- the public copy, announced -------------------------------------------------
+
+def announce_public_copy(*, letter_id: int) -> bool:
+    """Tell `signals.public_copy_ready` receivers (the public index) that the
+    public copy of the case's current final determination is ready: the first
+    decision's, a re-render's or a correction's (which replaces the copy of
+    the version it supersedes). Not sent for a version superseded meanwhile:
+    its correction's copy will be. Runs after the render's commit."""
+    from .signals import public_copy_ready
+
+    letter = Letter.objects.select_related("determination__supersedes").filter(pk=letter_id).first()
+    if (
+        letter is None
+        or letter.variant != Letter.Variant.PUBLIC
+        or letter.status != S.READY
+        or letter.determination.status != Determination.Status.FINAL
+    ):
+        return False
+    for receiver, result in public_copy_ready.send_robust(
+        sender=Letter, letter=letter, determination=letter.determination, replaces=letter.determination.supersedes
+    ):
+        if isinstance(result, Exception):
+            logger.error("public_copy_ready receiver %s failed for letter %s: %s", receiver, letter.pk, type(result).__name__)
+    return True
+
+
+def _on_document_ready(sender, *, pk, **kwargs) -> None:
+    if sender is Letter:
+        announce_public_copy(letter_id=pk)
+
+
+pipeline.document_ready.connect(_on_document_ready, dispatch_uid="determinations.letters.public_copy")
 
 
 def letter_read_verified(*, letter: Letter) -> bytes:

@@ -25,6 +25,19 @@ class Outcome(models.TextChoices):
     OVERTURNED = "overturned", "Overturned"
 
 
+def outcome_label(decisions) -> str:
+    """Upheld / Overturned / the mixed label from item decision values; ""
+    unless every item is decided (a partial outcome would be a guess)."""
+    values = set(decisions)
+    if not values or "" in values or None in values:
+        return ""
+    if values == {Outcome.UPHELD}:
+        return Outcome.UPHELD.label
+    if values == {Outcome.OVERTURNED}:
+        return Outcome.OVERTURNED.label
+    return settings.IMR_OUTCOME_MIXED_LABEL
+
+
 class Guideline(models.Model):
     """A catalog entry reviewers cite (MTUS families, ODG, …; domain.md §5.3)."""
 
@@ -53,14 +66,23 @@ class Guideline(models.Model):
 class Determination(models.Model):
     """The reviewer's determination of a case; versions keep corrections.
 
-    A final determination never changes: an admin's correction supersedes it
-    with a new version, and the old one stays.
+    A final determination never changes: an admin's correction opens version
+    n+1 (a draft prefilled from n, `supersedes` n); finalizing it marks n
+    superseded, and both stay. A case has at most one final and one draft
+    version at a time (the draft of a correction lives beside the final it
+    corrects until it is finalized).
     """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         FINAL = "final", "Final"
         SUPERSEDED = "superseded", "Superseded by a correction"
+
+    class RecordsBasis(models.TextChoices):
+        """What the records stood at when the determination was made (9792.10.5)."""
+
+        COMPLETE = "complete", "Records complete"
+        DUE_DATE_PASSED = "due_date_passed", "Records due date passed: decided on the records received"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="determinations")
     reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="determinations")
@@ -73,7 +95,19 @@ class Determination(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True)
     finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
-    correction_reason = LimitedTextField(2000, blank=True)
+    correction_reason = LimitedTextField(
+        1000, blank=True, help_text="Why the correction was made; printed on the amended letters."
+    )
+    correction_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    correction_opened_at = models.DateTimeField(null=True, blank=True)
+    records_basis = models.CharField(max_length=20, choices=RecordsBasis.choices, blank=True)
+    # What the letter prints from outside the determination (case header,
+    # parties, documents reviewed, the reviewer's qualifications, the date),
+    # recorded when it was finalized: a re-render reproduces the same letter
+    # whatever changed since (rendering.letter_facts).
+    letter_facts = models.JSONField(default=dict, blank=True, editable=False)
     # Optimistic lock: a save carries the revision it was read at.
     revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,8 +118,15 @@ class Determination(models.Model):
         indexes = [models.Index(fields=["reviewer", "status"], name="determination_reviewer_idx")]
         constraints = [
             models.UniqueConstraint(fields=["case", "version"], name="determination_case_version_unique"),
-            models.UniqueConstraint(
-                fields=["case"], condition=~Q(status="superseded"), name="determination_one_current_per_case"
+            models.UniqueConstraint(fields=["case"], condition=Q(status="final"), name="determination_one_final_per_case"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="draft"), name="determination_one_draft_per_case"),
+            # Version 1 is the original; every later version is a correction of the one before.
+            models.CheckConstraint(
+                condition=Q(version=1, supersedes__isnull=True) | Q(version__gt=1, supersedes__isnull=False),
+                name="determination_version_chain",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(records_basis=""), name="determination_final_has_records_basis"
             ),
             models.CheckConstraint(condition=Q(status__in=["draft", "final", "superseded"]), name="determination_status_valid"),
             models.CheckConstraint(
@@ -105,15 +146,14 @@ class Determination(models.Model):
     def is_final(self) -> bool:
         return self.status != self.Status.DRAFT
 
+    @property
+    def is_correction(self) -> bool:
+        """Version n+1 of a corrected determination: its letters are amended letters."""
+        return self.supersedes_id is not None
+
     def outcome_from(self, decisions) -> str:
-        values = {d.decision for d in decisions if d.decision}
-        if not values:
-            return ""
-        if values == {Outcome.UPHELD}:
-            return Outcome.UPHELD.label
-        if values == {Outcome.OVERTURNED}:
-            return Outcome.OVERTURNED.label
-        return settings.IMR_OUTCOME_MIXED_LABEL
+        """The case outcome once every item is decided; "" while any is undecided."""
+        return outcome_label([d.decision for d in decisions])
 
     @property
     def outcome(self) -> str:

@@ -17,15 +17,19 @@ import atexit
 import functools
 import hashlib
 import io
+import json
 import re
 import unicodedata
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from cases.models import CaseDocument, Party
 from reviewers.models import PROFESSION_WORDS, STATE_NAMES, BoardCertification, License, Profession, Reviewer
@@ -114,10 +118,12 @@ PARTY_FIELDS = ("employee", "employer", "claims_administrator", "requesting_prov
 
 
 def load_determination(pk: int) -> Determination:
-    """The determination with everything a letter prints, in a fixed number of queries."""
-    # The parties come in one query of their own: joined in, the nine-table
-    # join cost PostgreSQL ~8 ms of planning per letter, more than running the
-    # queries (BENCHMARKS.md, letter rendering).
+    """The determination with everything a letter prints, in a fixed number of queries.
+
+    A final determination's header, documents and qualifications come from
+    its recorded `letter_facts`; only a draft (or a final older than those)
+    reads them from the case and the reviewer's credentials.
+    """
     determination = (
         Determination.objects.select_related("case", "reviewer__user")
         # Explicit orderings, the models' own within one parent: the models'
@@ -128,20 +134,32 @@ def load_determination(pk: int) -> Determination:
                 "decisions",
                 queryset=ItemDecision.objects.select_related("item", "guideline").order_by("item__position", "item_id"),
             ),
-            Prefetch("case__documents", queryset=CaseDocument.objects.order_by("dated", "id")),
-            Prefetch(
-                "reviewer__certifications",
-                queryset=BoardCertification.objects.select_related("specialty").order_by("position", "id"),
-            ),
-            Prefetch("reviewer__licenses", queryset=License.objects.order_by("state")),
         )
         .get(pk=pk)
     )
+    if not determination.letter_facts:
+        load_fact_sources(determination)
+    return determination
+
+
+def load_fact_sources(determination: Determination) -> None:
+    """What `letter_facts` reads, fetched onto the determination in a fixed number of queries."""
+    prefetch_related_objects(
+        [determination],
+        Prefetch("case__documents", queryset=CaseDocument.objects.order_by("dated", "id")),
+        Prefetch(
+            "reviewer__certifications",
+            queryset=BoardCertification.objects.select_related("specialty").order_by("position", "id"),
+        ),
+        Prefetch("reviewer__licenses", queryset=License.objects.order_by("state")),
+    )
+    # The parties come in one query of their own: joined in, the nine-table
+    # join cost PostgreSQL ~8 ms of planning per letter, more than running the
+    # queries (BENCHMARKS.md, letter rendering).
     case = determination.case
     parties = Party.objects.in_bulk([getattr(case, f"{name}_id") for name in PARTY_FIELDS if getattr(case, f"{name}_id")])
     for name in PARTY_FIELDS:
         setattr(case, name, parties.get(getattr(case, f"{name}_id")))
-    return determination
 
 
 def join_words(words: list[str]) -> str:
@@ -245,18 +263,52 @@ def _person_terms(party_or_user) -> tuple[set[str], set[str]]:
 
 _ORG_SUFFIX = re.compile(r"[,\s]+(inc|incorporated|co|company|corp|corporation|llc|llp|ltd|lp)\.?$", re.IGNORECASE)
 
+# Contact details typed in free text (issue 19 #21), removed from the public
+# copy whoever they belong to. Deliberately narrow: a street address needs a
+# house number, a capitalized street name and a street word, so "walked 3
+# blocks down the road" stays; "Dr"/"St" followed by a name are a doctor or a
+# saint ("8 January Dr. Lee"), not a street.
+_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_PHONE = re.compile(
+    r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,6})?(?![\w/-])",
+    re.IGNORECASE,
+)
+_STREET_WORDS = (
+    r"(?i:Street|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy|Highway|Hwy"
+    r"|Circle|Cir|Terrace|Ter|Trail|Trl|Square|Sq|Plaza|Loop|Alley|Expressway|Freeway)\b\.?"
+    r"|(?:Dr|St)\b(?!\.?\s+[A-Z][a-z])\.?"
+)
+_STREET = re.compile(
+    r"(?<![\w/.-])\d{1,6}[A-Za-z]?(?:-\d{1,5})?\s+"  # house number: 1234, 12B, 10-12
+    r"(?:(?:[NSEW]\.?|North|South|East|West)\s+)?"
+    r"(?:(?:[A-Z][A-Za-z'.-]*|\d{1,3}(?:st|nd|rd|th))\s+){1,4}"  # the street's name: capitalized words or "5th"
+    rf"(?:{_STREET_WORDS})"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|Bldg|Building|#)\.?\s*#?\s*[A-Za-z0-9-]+)?"
+    r"(?:,\s*[A-Z][A-Za-z .'-]{1,40},\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?"  # , City, CA 93721
+)
+_PO_BOX = re.compile(r"(?<!\w)P\.?\s?O\.?\s*Box\s+\d+(?:,\s*[A-Z][A-Za-z .'-]{1,40},\s*[A-Z]{2}(?:\s+\d{5}(?:-\d{4})?)?)?", re.IGNORECASE)
+CONTACT_PATTERNS = (
+    (_EMAIL, "E-mail address"),
+    (_PO_BOX, "Mailing address"),
+    (_STREET, "Street address"),
+    (_PHONE, "Phone number"),
+)
+
 
 class Redactor:
     """Replaces names and identifiers in free text with their role, e.g. "[Employee]".
 
     Longest terms first, whole words only; names also match without accents.
     First names match case-sensitively so a name like "May" does not
-    swallow the verb.
+    swallow the verb. With `contact_details`, e-mail addresses, phone numbers
+    and street or P.O. box addresses go too, whoever's they are (the public copy).
     """
 
-    def __init__(self):
+    def __init__(self, *, contact_details: bool = False):
         self._insensitive: dict[str, str] = {}
         self._sensitive: dict[str, str] = {}
+        self.contact_details = contact_details
 
     def add(self, term: str, label: str, *, case_sensitive: bool = False) -> None:
         term = (term or "").strip()
@@ -298,6 +350,10 @@ class Redactor:
         )
 
     def __call__(self, text: str) -> str:
+        if text and self.contact_details:
+            # Before the names: "daniel.reyes@example.org" is one e-mail address, not a name and a domain.
+            for pattern, label in CONTACT_PATTERNS:
+                text = pattern.sub(f"[{label}]", text)
         for pattern, labels, fold in self._patterns:
             if pattern is not None and text:
                 text = pattern.sub(lambda m: f"[{labels[m.group(0).casefold() if fold else m.group(0)]}]", text)
@@ -313,21 +369,124 @@ def _date_formats(value: date | None) -> list[str]:
     ]
 
 
-def build_redactor(determination: Determination, *, public: bool) -> Redactor:
-    """The reviewer's name goes from every variant; the public copy also loses the parties'."""
+# --- the facts a letter prints, recorded at decision time -----------------------
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _party_facts(party) -> dict | None:
+    if party is None:
+        return None
+    return {
+        "kind": party.kind, "name": party.name, "first_name": party.first_name, "last_name": party.last_name,
+        "date_of_birth": _iso(party.date_of_birth), "specialty": party.specialty, "phone": party.phone,
+        "address": party.address,
+    }
+
+
+def letter_facts(determination: Determination, *, on: date) -> dict:
+    """Everything the letter prints that is not the determination itself, as plain JSON.
+
+    Recorded on the determination when it is finalized (`letter_facts` field),
+    so a re-render of that version prints the same date, header, documents and
+    qualifications whatever changed since: an edited party, a new document, a
+    renewed license, another IMRO address. `on` is the letter's date (the
+    decision date). Needs `load_determination`'s prefetches.
+    """
+    from correspondence.recipients import letter_distribution  # correspondence reads determinations too
+
     case = determination.case
-    redactor = Redactor()
-    redactor.add_person(determination.reviewer.user, "reviewer")
+    user = determination.reviewer.user
+    qualifications = reviewer_qualifications(determination.reviewer, on)
+    amends = None
+    if determination.supersedes_id:
+        previous = determination.supersedes
+        amends = {
+            "version": previous.version,
+            "letter_date": (previous.letter_facts or {}).get("letter_date") or _iso(previous.decided_on),
+        }
+    return {
+        "letter_date": on.isoformat(),
+        "imro": {"name": settings.IMRO_NAME, "short_name": settings.IMRO_SHORT_NAME, "address": settings.IMRO_ADDRESS},
+        "case": {
+            "number": case.number,
+            "assigned_on": _iso(case.assigned_on),
+            "ur_decision_date": _iso(case.ur_decision_date),
+            "date_of_injury": _iso(case.date_of_injury),
+            "received_on": _iso(case.received_on),
+            "review_type": case.get_review_type_display(),
+            "claim_number": case.claim_number,
+            "eams_number": case.eams_number,
+            "wcis_number": case.wcis_number,
+            "adjuster_name": case.adjuster_name,
+        },
+        "parties": {name: _party_facts(getattr(case, name)) for name in PARTY_FIELDS},
+        "documents": [
+            {"title": doc.title, "kind": doc.get_kind_display(), "author": doc.author, "dated": _iso(doc.dated)}
+            for doc in case.documents.all()
+        ],
+        # Through JSON and back: the stored copy and a live one must read alike.
+        "qualifications": json.loads(json.dumps(qualifications, cls=DjangoJSONEncoder)),
+        # For redaction only: the name must never print, even if it changes later.
+        "reviewer": {"name": user.get_full_name(), "first_name": user.first_name, "last_name": user.last_name},
+        "records": {
+            "basis": determination.records_basis,
+            "complete_on": _iso(case.records_complete_on),
+            "due_on": _iso(case.records_due_on),
+        },
+        "amends": amends,
+        # Who the parties' letter goes to (correspondence's recipient rules), as they stood.
+        "distribution": letter_distribution(case),
+    }
+
+
+def facts_of(determination: Determination) -> dict:
+    """The recorded facts of a final determination; live ones for a draft
+    (the preview) or a final made before facts were recorded."""
+    if determination.letter_facts:
+        return determination.letter_facts
+    return letter_facts(determination, on=determination.decided_on or timezone.localdate())
+
+
+class _Named(SimpleNamespace):
+    """A party or user rebuilt from recorded facts, for the Redactor."""
+
+    def get_full_name(self):
+        return self.name
+
+
+def build_redactor(determination: Determination, *, public: bool, facts: dict | None = None) -> Redactor:
+    """The reviewer's name goes from every variant; the public copy also loses
+    the parties' names, identifiers and every contact detail."""
+    facts = facts if facts is not None else facts_of(determination)
+    redactor = Redactor(contact_details=public)
+    redactor.add_person(_Named(**facts["reviewer"]), "reviewer")
     if public:
-        redactor.add_person(case.employee, "Employee")
-        for dob in _date_formats(case.employee.date_of_birth):
-            redactor.add(dob, "Date of birth")
-        redactor.add_organization(case.requesting_provider, "Requesting provider")
-        redactor.add_organization(case.employer, "Employer")
-        redactor.add_organization(case.claims_administrator, "Claims administrator")
-        redactor.add_organization(case.attorney, "Attorney")
-        redactor.add(case.adjuster_name, "Claims adjuster")
-        for number in (case.claim_number, case.eams_number, case.wcis_number):
+        parties = {name: _Named(**data) if data else None for name, data in facts["parties"].items()}
+        redactor.add_person(parties["employee"], "Employee")
+        if parties["employee"] is not None:
+            for dob in _date_formats(_day(parties["employee"].date_of_birth)):
+                redactor.add(dob, "Date of birth")
+        for name, label in (
+            ("requesting_provider", "Requesting provider"), ("employer", "Employer"),
+            ("claims_administrator", "Claims administrator"), ("attorney", "Attorney"),
+        ):
+            redactor.add_organization(parties.get(name), label)
+        for party in parties.values():
+            if party is None:
+                continue
+            redactor.add(party.phone, "Phone number")
+            for line in (party.address or "").splitlines():
+                if len(line.strip()) >= 5:
+                    redactor.add(line, "Street address")
+        case = facts["case"]
+        redactor.add(case["adjuster_name"], "Claims adjuster")
+        for number in (case["claim_number"], case["eams_number"], case["wcis_number"]):
             redactor.add(number, "Claim number")
     return redactor
 
@@ -336,15 +495,19 @@ def _fmt(value: date | None) -> str:
     return value.strftime("%m/%d/%Y") if value else "Not recorded"
 
 
+def _long(value: date) -> str:
+    return f"{value.strftime('%B')} {value.day}, {value.year}"
+
+
 def letter_context(*, determination: Determination, variant: str) -> dict:
     """Everything the template prints, already redacted for the variant."""
     public = variant == Letter.Variant.PUBLIC
-    case = determination.case
-    redact = build_redactor(determination, public=public)
+    facts = facts_of(determination)
+    redact = build_redactor(determination, public=public, facts=facts)
     decisions = list(determination.decisions.all())
     outcome = determination.outcome_from(decisions)
-    on = determination.decided_on or date.today()
-    qualifications = reviewer_qualifications(determination.reviewer, on)
+    case = facts["case"]
+    parties = facts["parties"]
 
     items = []
     for d in decisions:
@@ -363,41 +526,48 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         )
     documents = [
         {
-            "title": redact(doc.title),
-            "kind": doc.get_kind_display(),
-            "author": redact(doc.author) if doc.author else "Author not stated",
-            "dated": _fmt(doc.dated) if doc.dated else "Undated",
+            "title": redact(doc["title"]),
+            "kind": doc["kind"],
+            "author": redact(doc["author"]) if doc["author"] else "Author not stated",
+            "dated": _fmt(_day(doc["dated"])) if doc["dated"] else "Undated",
         }
-        for doc in case.documents.all()
+        for doc in facts["documents"]
     ]
-    provider = case.requesting_provider
-    # Who the parties' letter is addressed to and copied to (correspondence's recipient rules).
-    from correspondence.recipients import letter_distribution
-
-    title = f"Final Determination Letter, IMR Case {case.number}" + (" (redacted public copy)" if public else "")
+    provider = parties["requesting_provider"]
+    records = facts["records"]
+    amends = facts.get("amends")
+    letter_date = _long(_day(facts["letter_date"]))
+    kind = "Amended Final Determination Letter" if amends else "Final Determination Letter"
+    title = f"{kind}, IMR Case {case['number']}" + (" (redacted public copy)" if public else "")
     return {
         "public": public,
         "title": title,
-        "imro_name": settings.IMRO_NAME,
-        "imro_short_name": settings.IMRO_SHORT_NAME,
-        "imro_address": settings.IMRO_ADDRESS,
-        "letter_date": f"{on.strftime('%B')} {on.day}, {on.year}",
+        "imro_name": facts["imro"]["name"],
+        "imro_short_name": facts["imro"]["short_name"],
+        "imro_address": facts["imro"]["address"],
+        "letter_date": letter_date,
         # Issued and mailed the day it is decided (that day's mail batch); each
         # recipient's recorded delivery is what the appeal clock reads.
-        "mailing_date": _fmt(on),
-        "distribution": None if public else letter_distribution(case),
-        "case_number": case.number,
-        "assigned_on": _fmt(case.assigned_on),
-        "ur_decision_date": _fmt(case.ur_decision_date),
-        "date_of_injury": _fmt(case.date_of_injury),
-        "received_on": _fmt(case.received_on),
-        "review_type": case.get_review_type_display(),
-        "claim_number": case.claim_number,
-        "employee": case.employee.name,
-        "employer": case.employer.name,
-        "claims_administrator": case.claims_administrator.name,
-        "requesting_provider": provider.name + (f" ({provider.specialty})" if provider.specialty else ""),
-        "qualifications": qualifications,
+        "mailing_date": _fmt(_day(facts["letter_date"])),
+        # Who the parties' letter is addressed and copied to, as recorded at the decision.
+        "distribution": None if public else facts.get("distribution"),
+        "amended": bool(amends),
+        "amends_letter_date": _long(_day(amends["letter_date"])) if amends and amends.get("letter_date") else "",
+        "amendment_reason": redact(determination.correction_reason) if amends else "",
+        "case_number": case["number"],
+        "assigned_on": _fmt(_day(case["assigned_on"])),
+        "ur_decision_date": _fmt(_day(case["ur_decision_date"])),
+        "date_of_injury": _fmt(_day(case["date_of_injury"])),
+        "received_on": _fmt(_day(case["received_on"])),
+        "review_type": case["review_type"],
+        "claim_number": case["claim_number"],
+        "employee": parties["employee"]["name"],
+        "employer": parties["employer"]["name"],
+        "claims_administrator": parties["claims_administrator"]["name"],
+        "requesting_provider": provider["name"] + (f" ({provider['specialty']})" if provider["specialty"] else ""),
+        "qualifications": facts["qualifications"],
+        "records_incomplete": records["basis"] == Determination.RecordsBasis.DUE_DATE_PASSED,
+        "records_due_on": _fmt(_day(records["due_on"])),
         "outcome": outcome or "Not yet decided",
         "outcome_meaning": OUTCOME_MEANING.get(outcome, MIXED_MEANING) if outcome else "",
         "any_overturned": any(d.decision == Outcome.OVERTURNED for d in decisions),

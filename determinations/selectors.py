@@ -19,7 +19,7 @@ from cases.visibility import (  # noqa: F401  (re-exported)
 )
 from reviewers.models import Assignment, Reviewer
 
-from .models import Determination, Guideline, ItemDecision
+from .models import Determination, Guideline, ItemDecision, outcome_label
 
 
 @dataclass
@@ -29,7 +29,8 @@ class QueueRow:
     determination_status: str  # "", "draft" or "final"
     item_count: int
     overdue: bool
-    days_left: int | None  # to the case's next deadline; negative when overdue
+    days_left: int | None  # to the decision deadline; negative when overdue
+    correction: bool = False  # the reviewer's open work is the correction of a final determination
 
     @property
     def state(self) -> str:
@@ -82,8 +83,11 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
         overdue=Count("pk", filter=is_open & Case.overdue_condition(today, prefix="case__")),
     )
     queue = ReviewerQueue(**counts)
-    current_determination = Determination.objects.filter(case=OuterRef("case_id")).exclude(
-        status=Determination.Status.SUPERSEDED
+    # Newest version first: a correction's draft before the final it corrects.
+    current_determination = (
+        Determination.objects.filter(case=OuterRef("case_id"))
+        .exclude(status=Determination.Status.SUPERSEDED)
+        .order_by("-version")
     )
     # Subqueries rather than a join + GROUP BY: evaluated for the rows shown only.
     item_count = (
@@ -93,20 +97,23 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
         assignments.select_related("case")
         .annotate(
             determination_status=Subquery(current_determination.values("status")[:1]),
+            determination_version=Subquery(current_determination.values("version")[:1]),
             item_count=Coalesce(Subquery(item_count), 0),
             finished=models.Case(models.When(is_open, then=0), default=1),
         )
-        # Open work first, by due date (undated last); finished cases after, latest first.
+        # Open work first, by decision deadline (undated last); finished cases after, latest first.
         .order_by(
             "finished",
-            F("case__due_on").asc(nulls_last=True),
+            F("case__decision_due_on").asc(nulls_last=True),
             F("case__decided_on").desc(nulls_last=True),
             "case__number",
         )[:limit]
     )
     for assignment in rows:
         case = assignment.case
-        overdue = assignment.is_open and case.is_overdue_on(today)
+        overdue = assignment.is_open and case.is_overdue_on(today)  # the one overdue rule (cases.models)
+        # The reviewer's clock is the decision deadline; a decided case (a correction) has none left.
+        clock = assignment.is_open and case.status != Case.Status.DECIDED and case.decision_due_on is not None
         queue.rows.append(
             QueueRow(
                 assignment=assignment,
@@ -114,14 +121,28 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
                 determination_status=assignment.determination_status or "",
                 item_count=assignment.item_count,
                 overdue=overdue,
-                days_left=(case.due_on - today).days if case.due_on and assignment.is_open else None,
+                days_left=(case.decision_due_on - today).days if clock else None,
+                correction=assignment.is_open and case.status == Case.Status.DECIDED,
             )
         )
     return queue
 
 
 def current_determination(*, case: Case) -> Determination | None:
-    return case.determinations.exclude(status=Determination.Status.SUPERSEDED).first()
+    """The version being worked on: a correction's draft, else the final (or first draft)."""
+    return case.determinations.exclude(status=Determination.Status.SUPERSEDED).order_by("-version").first()
+
+
+def final_determination(*, case: Case) -> Determination | None:
+    """The case's determination in force: its final version (a correction's, once finalized)."""
+    return case.determinations.filter(status=Determination.Status.FINAL).first()
+
+
+def reviewer_determination(*, case: Case, reviewer: Reviewer) -> Determination | None:
+    """The version this reviewer sees on the review pages: the newest they
+    wrote (their correction's draft before their final). A correction given
+    to another reviewer is theirs alone."""
+    return case.determinations.filter(reviewer=reviewer).order_by("-version").select_related("supersedes").first()
 
 
 def determination_decisions(determination: Determination) -> list[ItemDecision]:
@@ -131,3 +152,54 @@ def determination_decisions(determination: Determination) -> list[ItemDecision]:
 def guideline_catalog() -> list[Guideline]:
     """Active catalog entries, highest evidence level first (LC 4610.5(c)(2) order)."""
     return list(Guideline.objects.filter(is_active=True).order_by("evidence_level", "family", "name"))
+
+
+def case_outcomes(cases) -> dict[int, str]:
+    """Case id → the outcome of its final determination, for a page of cases (one query)."""
+    # Every case of the page (not only decided ones): the query count stays the same whatever the page holds.
+    ids = [case.pk for case in cases]
+    decisions: dict[int, list[str]] = {}
+    rows = ItemDecision.objects.filter(determination__status=Determination.Status.FINAL, determination__case_id__in=ids)
+    for case_id, value in rows.values_list("determination__case_id", "decision"):
+        decisions.setdefault(case_id, []).append(value)
+    return {case_id: outcome_label(values) for case_id, values in decisions.items()}
+
+
+@dataclass
+class CaseDetermination:
+    """The determination panel of the intake case page."""
+
+    final: Determination | None
+    decisions: list[ItemDecision]
+    outcome: str
+    draft: Determination | None  # the first draft, or an open correction
+    draft_assignment: Assignment | None
+    corrections: list[Determination]  # every correction, newest first
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.final or self.draft)
+
+
+def case_determination(case: Case) -> CaseDetermination:
+    """Every version of the case's determination, for intake: the final one's
+    item decisions and outcome, an open correction, the superseded versions."""
+    versions = list(
+        case.determinations.select_related("reviewer__user", "correction_opened_by", "supersedes").order_by("-version")
+    )
+    final = next((d for d in versions if d.status == Determination.Status.FINAL), None)
+    draft = next((d for d in versions if d.status == Determination.Status.DRAFT), None)
+    decisions = determination_decisions(final) if final else []
+    assignment = None
+    if draft is not None:
+        assignment = (
+            Assignment.objects.filter(case=case, reviewer_id=draft.reviewer_id, status__in=Assignment.OPEN_STATUSES).first()
+        )
+    return CaseDetermination(
+        final=final,
+        decisions=decisions,
+        outcome=final.outcome_from(decisions) if final else "",
+        draft=draft,
+        draft_assignment=assignment,
+        corrections=[d for d in versions if d.is_correction],
+    )

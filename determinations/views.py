@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -29,7 +29,7 @@ from reviewers.models import Assignment, Reviewer
 
 from . import rendering, selectors, services
 from .forms import AcceptForm, DeclineForm, DeterminationForm, ItemDecisionForm, guideline_choices
-from .models import Letter
+from .models import Letter, outcome_label
 
 Status = Assignment.Status
 
@@ -59,13 +59,14 @@ def _accepted(request, number):
     if assignment.status == Status.OFFERED:
         messages.info(request, "Accept the case before you write the determination.")
         return reviewer, case, assignment, None
-    determination = selectors.current_determination(case=case)
+    # Only ever the reviewer's own version: a correction given to someone else is theirs.
+    determination = selectors.reviewer_determination(case=case, reviewer=reviewer)
     if determination is None and assignment.status == Status.ACCEPTED:
         try:
             determination = services.determination_start(case=case, reviewer=reviewer)
         except ServiceError as exc:
             raise Http404("No such case") from exc
-    if determination is None or determination.reviewer_id != reviewer.pk:
+    if determination is None:
         raise Http404("No such case")
     return reviewer, case, assignment, determination
 
@@ -102,7 +103,7 @@ def _case_file_page(request, case, assignment, accept_form=None, decline_form=No
             # With each item's manufacturer: the reviewer attests to no tie with it.
             "items": list(case.items.select_related("manufacturer")),
             "documents": list(case.documents.all()),
-            "determination": selectors.current_determination(case=case),
+            "determination": selectors.reviewer_determination(case=case, reviewer=assignment.reviewer) if assignment else None,
             "accept_form": accept_form or AcceptForm(),
             "decline_form": decline_form or DeclineForm(),
             "today": timezone.localdate(),
@@ -175,8 +176,10 @@ def _determination_page(request, case, assignment, determination, rows, form, it
             "determination": determination,
             "form": form,
             "item_pairs": list(zip(rows, item_forms)),
+            # No outcome until every item is decided: a partial one would be a guess.
             "outcome": determination.outcome_from(rows),
             "problems": services.finalize_problems(determination) if not determination.is_final else [],
+            "never_saved": determination.revision == 0,
             "guideline_levels": {str(g.pk): g.evidence_level for g in catalog},
             "mixed_label": settings.IMR_OUTCOME_MIXED_LABEL,
             "nav": "review",
@@ -204,28 +207,8 @@ def determination(request, number):
 
     form = DeterminationForm(request.POST)
     item_forms, catalog = _decision_forms(det, rows, data=request.POST)
-    by_pk = {row.pk: row for row in rows}
     valid = form.is_valid() & all([f.is_valid() for f in item_forms])
-    decisions = []
-    if valid:
-        for f in item_forms:
-            row = by_pk.get(f.cleaned_data["decision_id"])
-            if row is None:  # an edited hidden field naming another case's row
-                raise Http404("No such item")
-            decisions.append(
-                services.DecisionData(
-                    item_id=row.item_id,
-                    decision=f.cleaned_data["decision"],
-                    guideline=f.cleaned_data["guideline"],
-                    section=f.cleaned_data["section"],
-                    pages=f.cleaned_data["pages"],
-                    evidence_level=f.cleaned_data["evidence_level"],
-                    lower_level_reason=f.cleaned_data["lower_level_reason"],
-                    rationale=f.cleaned_data["rationale"],
-                )
-            )
-        if len({d.item_id for d in decisions}) != len(rows):
-            raise Http404("No such item")
+    decisions = _decisions_from(item_forms, rows) if valid else []
     if not valid:
         messages.error(request, "Some answers need correcting; nothing was saved.")
         return _determination_page(request, case, assignment, det, rows, form, item_forms, catalog, status=400)
@@ -248,6 +231,69 @@ def determination(request, number):
         return redirect("review:finalize", number=case.number)
     messages.success(request, "Draft saved. You can come back to it at any time.")
     return redirect("review:determination", number=case.number)
+
+
+def _decisions_from(item_forms, rows) -> list:
+    """The answers of the item forms (their valid fields) as the service takes them."""
+    by_pk = {row.pk: row for row in rows}
+    decisions = []
+    for f in item_forms:
+        data = f.cleaned_data
+        row = by_pk.get(data.get("decision_id"))
+        if row is None:  # an edited hidden field naming another case's row
+            raise Http404("No such item")
+        decisions.append(
+            services.DecisionData(
+                item_id=row.item_id,
+                decision=data.get("decision") or "",
+                guideline=data.get("guideline"),
+                section=data.get("section") or "",
+                pages=data.get("pages") or "",
+                evidence_level=data.get("evidence_level") or "",
+                lower_level_reason=data.get("lower_level_reason") or "",
+                rationale=data.get("rationale") or "",
+            )
+        )
+    if len({d.item_id for d in decisions}) != len(rows):
+        raise Http404("No such item")
+    return decisions
+
+
+@login_required
+@require_POST
+@never_cache
+def determination_check(request, number):
+    """What still stops finalizing, judged on the form as typed (nothing is
+    saved): the form's "Before you can finalize" list refreshes from this.
+    The page's script sends each free text as "x" or "" (the rules ask only
+    whether it is filled in), so typed text leaves the browser only on a save.
+
+    Not audited: it returns the reviewer's own unsaved input judged by the
+    rules, nothing the audited determination page did not already show.
+    """
+    reviewer, case, assignment, det = _accepted(request, number)
+    if det is None or det.is_final:
+        return JsonResponse({"final": True, "problems": [], "outcome": ""}, status=409)
+    rows = selectors.determination_decisions(det)
+    form = DeterminationForm(request.POST)
+    item_forms, _ = _decision_forms(det, rows, data=request.POST)
+    form.is_valid()
+    for f in item_forms:
+        f.is_valid()
+    decisions = _decisions_from(item_forms, rows)
+    problems = services.finalize_problems(
+        det, clinical_case_summary=form.cleaned_data.get("clinical_case_summary") or "", decisions=decisions
+    )
+    invalid = [
+        f"{row.item.description}: {f.fields[name].label}: {' '.join(errors)}"
+        for row, f in zip(rows, item_forms)
+        for name, errors in f.errors.items()
+        if name in f.fields
+    ]
+    outcome = outcome_label([d.decision for d in decisions])
+    response = JsonResponse({"final": False, "problems": invalid + [message for _, message in problems], "outcome": outcome})
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
 
 
 @login_required

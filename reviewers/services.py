@@ -197,6 +197,72 @@ def reviewer_assign(
         raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
 
 
+def correction_assign(*, case: Case, reviewer: Reviewer, assigned_by) -> Assignment:
+    """Offer the correction of a decided case's determination to a reviewer who
+    did not decide it (determinations.services.correction_open/_reassign).
+
+    The same eligibility and conflict rules as `reviewer_assign` (through
+    `reviewer_check`, capacity included), on a case that stays decided: a
+    correction is no new review, so the case's status and clocks do not move.
+    """
+    if not user_roles(assigned_by).admin:
+        raise ServiceError("only an administrator can give a correction to a reviewer", field="reviewer", code="not_admin")
+    case = case_services.case_lock(case)
+    if case.status != Case.Status.DECIDED:
+        raise ServiceError("only a decided case's determination is corrected", field="reviewer", code="not_decided")
+    if case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+        raise ServiceError("the case already has a reviewer", field="reviewer", code="already_assigned")
+    reviewer, check = _checked_reviewer(reviewer.pk, case, None, True)
+    assignment = Assignment.objects.create(
+        case=case, reviewer=reviewer, assigned_by=assigned_by, matched_specialty=check.matched_specialty,
+        status=Assignment.Status.OFFERED,
+    )
+    audit.record(
+        audit.Action.ASSIGNMENT_CREATE, actor=assigned_by, case=case, obj=assignment,
+        detail={"reviewer_id": reviewer.pk, "status": assignment.status, "correction": True},
+    )
+    return assignment
+
+
+def assignment_reopen_for_correction(*, case: Case, reviewer: Reviewer, actor) -> Assignment | None:
+    """The reviewer who decided the case takes its correction: their completed
+    assignment (and the attestation given with it) is open again until the
+    correction is finalized. None if they have no completed assignment to reopen."""
+    case = case_services.case_lock(case)
+    assignment = (
+        Assignment.objects.select_for_update()
+        .filter(case=case, reviewer=reviewer, status=Assignment.Status.COMPLETED)
+        .order_by("-assigned_at")
+        .first()
+    )
+    if assignment is None or case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+        return None
+    assignment.status = Assignment.Status.ACCEPTED
+    assignment.save(update_fields=["status"])
+    audit.record(
+        audit.Action.ASSIGNMENT_ACCEPT, actor=actor, case=case, obj=assignment,
+        detail={"reviewer_id": reviewer.pk, "status": assignment.status, "correction": True},
+    )
+    return assignment
+
+
+def assignment_end_for_correction(*, assignment: Assignment, actor) -> Assignment:
+    """A correction moves to another reviewer: a reopened assignment of the
+    reviewer who decided is completed again (their decision stands as theirs);
+    any other open one is withdrawn."""
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if not assignment.is_open:
+        return assignment
+    decided_by_them = assignment.case.determinations.filter(reviewer_id=assignment.reviewer_id).exclude(status="draft").exists()
+    assignment.status = Assignment.Status.COMPLETED if decided_by_them else Assignment.Status.WITHDRAWN
+    assignment.save(update_fields=["status"])
+    audit.record(
+        audit.Action.CORRECTION_REVIEWER, actor=actor, case=assignment.case_id, obj=assignment,
+        detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status, "correction": True},
+    )
+    return assignment
+
+
 def _notify_offer(assignment: Assignment) -> None:
     """The reviewer learns of the offer in their navbar, with a link to answer it."""
     from django.urls import reverse
@@ -289,17 +355,21 @@ def assignment_decline(
     assignment.decline_reason = reason
     assignment.responded_at = timezone.now()
     assignment.save(update_fields=["status", "decline_kind", "decline_reason", "responded_at"])
-    back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
-    case_services.case_transition(case=case, to=back_to, actor=user)
+    # A decided case offered for a correction stays decided; an admin gives the correction to someone else.
+    correction = case.status == Case.Status.DECIDED
+    if not correction:
+        back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
+        case_services.case_transition(case=case, to=back_to, actor=user)
     # The reason is free text (it may name people): it stays on the assignment, not in the trail.
     audit.record(
         audit.Action.ASSIGNMENT_DECLINE, actor=user, case=case, obj=assignment,
         detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status, "kind": kind},
     )
     why = "for a conflict of interest" if kind == Assignment.DeclineKind.CONFLICT else "for another reason"
-    message = f"{case.number}: {assignment.reviewer} declined the case {why}. Reason: {reason}"
+    what = "the correction of its determination" if correction else "the case"
+    message = f"{case.number}: {assignment.reviewer} declined {what} {why}. Reason: {reason}"
     Notification.objects.create(
-        role=Role.INTAKE,
+        role=Role.ADMIN if correction else Role.INTAKE,
         message=message if len(message) <= 500 else message[:499] + "…",
         link=case.get_absolute_url(),
     )

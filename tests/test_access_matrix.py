@@ -66,6 +66,7 @@ EXPECTED = {
     "review:accept": same(405),
     "review:decline": same(405),
     "review:determination": row(LOGIN, 403, 200, 404, 403),
+    "review:determination_check": same(405),  # POST only (the form's live check)
     "review:preview": row(LOGIN, 403, 200, 404, 403),
     "review:preview_letter": row(LOGIN, 403, 200, 404, 403),
     "review:finalize": row(LOGIN, 403, 200, 404, 403),
@@ -307,6 +308,7 @@ def _object_routes(side, *, missing=False):
         "review:accept": reverse("review:accept", args=[case]),
         "review:decline": reverse("review:decline", args=[case]),
         "review:determination": reverse("review:determination", args=[case]),
+        "review:determination_check": reverse("review:determination_check", args=[case]),
         "review:preview": reverse("review:preview", args=[case]),
         "review:preview_letter": reverse("review:preview_letter", args=[case]),
         "review:finalize": reverse("review:finalize", args=[case]),
@@ -347,7 +349,7 @@ def test_another_reviewers_objects_answer_exactly_like_missing_ones(client):
             statuses.add(theirs.status_code)
             pairs += 1
         assert 404 in statuses, name
-    assert pairs == 20
+    assert pairs == 22
     assert _snapshot(world) == before  # no POST changed anything
     denied = AuditEvent.objects.filter(user=world.a.user, action=AuditEvent.Action.AUTHZ_DENIED)
     assert denied.filter(case=world.b.case).exists()

@@ -125,19 +125,20 @@ def test_a_case_edit_records_field_names_and_only_non_phi_values(admin_client, w
     assert Case.objects.get(pk=case.pk).channel == "fax"
 
 
-def test_a_determination_edit_records_its_items_by_name(admin_client, world):
-    det = world.a.determination
-    url = reverse("admin:determinations_determination_change", args=[det.pk])
+def test_an_edit_records_its_inline_items_by_name(admin_client, world):
+    # Determinations are read-only in admin (issue 11 #8): an open case and its disputed items show the same record.
+    case = world.a.case
+    url = reverse("admin:cases_case_change", args=[case.pk])
     data = form_data(admin_client.get(url))
-    data["clinical_case_summary"] = "Sentinel summary: a 51-year-old with neck pain."
-    rationale = next(key for key in data if key.endswith("-rationale"))
-    data[rationale] = "Sentinel rationale."
+    data["diagnosis"] = "Sentinel diagnosis: a 51-year-old with neck pain."
+    description = next(key for key in data if key.startswith("items-") and key.endswith("-description"))
+    data[description] = "Sentinel item: twelve (12) acupuncture sessions"
     before = last_id()
     assert admin_client.post(url, data).status_code == 302
     (event,) = [e for e in rows_after(before) if e.action == A.ADMIN_CHANGE]
-    assert event.case == world.a.case and event.detail["fields"] == ["clinical_case_summary"]
+    assert event.case == case and event.detail["fields"] == ["diagnosis"]
     assert [(i["model"], i["op"], i["fields"]) for i in event.detail["inlines"]] == [
-        ("determinations.itemdecision", "change", ["rationale"])
+        ("cases.disputeditem", "change", ["description"])
     ]
     assert "Sentinel" not in json.dumps(event.detail)
 

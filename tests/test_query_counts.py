@@ -53,6 +53,7 @@ def _cases(n, *, reviewer, start=0):
             status=Determination.Status.FINAL if decided else Determination.Status.DRAFT,
             decided_on=today if decided else None,
             finalized_at=case.created_at if decided else None,
+            records_basis=Determination.RecordsBasis.COMPLETE if decided else "",
         )
         ItemDecision.objects.create(determination=determination, item=item, decision="upheld" if decided else "")
         if decided:

@@ -345,8 +345,9 @@ class Generator:
         ]
         if case.records_complete_on:
             provider = case.requesting_provider.name
-            for _ in range(rng.randint(1, 4)):
-                kind, title = rng.choice([
+            # At least one medical record from outside the UR file, as every determination needs (9792.10.6(b)(2)).
+            for index in range(rng.randint(1, 4)):
+                kind, title = (CaseDocument.Kind.MEDICAL_RECORD, "Primary treating physician's progress report (PR-2)") if index == 0 else rng.choice([
                     (CaseDocument.Kind.MEDICAL_RECORD, "Primary treating physician's progress report (PR-2)"),
                     (CaseDocument.Kind.RFA, "Request for Authorization (DWC Form RFA)"),
                     (CaseDocument.Kind.IMAGING, "MRI report"),
@@ -395,6 +396,7 @@ class Generator:
         plan.determination = Determination(
             case=case, reviewer=plan.assignment.reviewer, version=1, status=Determination.Status.FINAL,
             clinical_case_summary=summary, decided_on=case.decided_on, finalized_at=self._at(case.decided_on), revision=1,
+            records_basis=Determination.RecordsBasis.COMPLETE,
         )
         for item in plan.items:
             _, guideline_name, section, pages = next(

@@ -372,7 +372,7 @@ def test_determination_resting_only_on_the_ur_decision_is_refused(tmp_path):
     case = seed_case()
     case["documents"] = [d for d in case["documents"] if d["kind"] == "ur_determination"]
     lines = refused(tmp_path, case)
-    assert lines[0].startswith("cases[0].documents: cannot finalize: no determination may rest solely on the UR determination")
+    assert lines[0].startswith("cases[0].documents: cannot finalize: no determination may rest solely on the UR file")
 
 
 def test_determination_needs_a_reviewer(tmp_path):

@@ -209,7 +209,7 @@ def test_finalize_with_a_stale_revision_is_refused(owner_client, reviewer):
         ({"decision": ""}, True, "choose Upheld or Overturned"),
         ({"rationale": ""}, True, "the decision rationale is required"),
         ({"guideline": ""}, True, "cite the guideline relied on"),
-        ({}, False, "no determination may rest solely on the UR determination"),
+        ({}, False, "no determination may rest solely on the UR file"),
         ({"evidence_level": "C"}, True, "say why the higher evidence levels"),
     ],
     ids=["undecided", "no-rationale", "no-guideline", "only-ur-decision", "lower-level-without-reason"],
@@ -444,7 +444,7 @@ def test_dashboard_shows_own_work_sorted_with_badges_and_counts(owner_client, re
     later, _ = offered_case(reviewer)
     expedited, _ = accepted_case(reviewer, expedited=True)
     overdue, _ = accepted_case(reviewer)
-    Case.objects.filter(pk=overdue.pk).update(due_on=date.today() - timedelta(days=3))
+    Case.objects.filter(pk=overdue.pk).update(due_on=date.today() - timedelta(days=3), decision_due_on=date.today() - timedelta(days=3))
     finished, _ = accepted_case(reviewer)
     draft = draft_of(finished, reviewer)
     services.determination_save_draft(
@@ -492,6 +492,7 @@ def _bulk_assignments(reviewer, count, start=0):
                 status=Determination.Status.FINAL if status == Assignment.Status.COMPLETED else Determination.Status.DRAFT,
                 finalized_at=case.created_at if status == Assignment.Status.COMPLETED else None,
                 decided_on=today if status == Assignment.Status.COMPLETED else None,
+                records_basis="complete" if status == Assignment.Status.COMPLETED else "",
             )
 
 

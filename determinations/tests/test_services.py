@@ -111,7 +111,7 @@ def test_finalize_refusals(reviewer, overrides, field):
 def test_finalize_refuses_a_record_of_only_the_ur_decision(reviewer):
     case, _ = accepted_case(reviewer, records=False)
     draft = complete(services.determination_start(case=case, reviewer=reviewer))
-    with pytest.raises(ServiceError, match="solely on the UR determination"):
+    with pytest.raises(ServiceError, match="solely on the UR file"):
         services.determination_finalize(determination=draft, user=reviewer.user)
 
 

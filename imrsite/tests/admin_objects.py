@@ -52,6 +52,8 @@ def draft_determination(*, reviewer=None):
     assignment = assigned_case(reviewer=reviewer, accepted=True)
     case = assignment.case
     DocumentFactory(case=case, sha256="ab" * 32, page_count=4, size=20480, original_filename="pt-notes.pdf")
+    # A determination is finalized on complete records (or once their due date has passed).
+    case = case_services.case_mark_records_complete(case=case, on=timezone.localdate())
     determination = determination_services.determination_start(case=case, reviewer=assignment.reviewer)
     guideline = Guideline.objects.get(name="MTUS Chronic Pain Medical Treatment Guidelines (2016)")
     return determination_services.determination_save_draft(

@@ -142,7 +142,7 @@ def test_intake_withdraws_an_accepted_case_with_a_draft_and_the_next_reviewer_st
     assignment_withdraw(assignment=assignment, user=intake_user, reason="The reviewer is ill for a month.")
     assert not Determination.objects.filter(case=determination.case).exists()
     case = Case.objects.get(pk=determination.case_id)
-    assert case.status == Case.Status.AWAITING_RECORDS
+    assert case.records_complete_on is not None and case.status == Case.Status.RECORDS_COMPLETE  # back to where it stood
     colleague = ReviewerFactory()
     new = reviewer_assign(case=case, reviewer=colleague, assigned_by=intake_user)
     assignment_accept(assignment=new, user=colleague.user, attested=True)
