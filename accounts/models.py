@@ -7,6 +7,7 @@ class Role(models.TextChoices):
     INTAKE = "intake", "Intake staff"
     REVIEWER = "reviewer", "Physician reviewer"
     ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager (reports, read-only)"
 
 
 class User(AbstractUser):

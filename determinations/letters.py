@@ -44,6 +44,8 @@ from accounts import audit
 from imrsite.downloads import StoredFileError, open_verified
 from imrsite.errors import ServiceError
 
+from publications import services as publication_hooks
+
 from . import rendering
 from .models import Determination, Letter, letter_upload_to
 
@@ -245,6 +247,7 @@ def letter_render(*, letter_id: int) -> Letter | None:
                 _move_into_place(storage, name, temp_path, pdf.data)
                 temp_path = None
             if won:
+                publication_hooks.letter_ready(letter)  # a public copy goes into the public index on commit
                 audit.record(
                     audit.Action.LETTER_RENDER, case=determination.case_id, obj=letter,
                     detail={"status": S.READY, "attempt": attempt, "pages": pdf.page_count}, system=True,

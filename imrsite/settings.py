@@ -56,10 +56,14 @@ INSTALLED_APPS = [
     "cases",
     "reviewers",
     "determinations",
+    "reports",
+    "publications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session middleware: takes Vary: Cookie off the public pages' responses.
+    "publications.middleware.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,6 +198,10 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30  # a deploy hands unfinished letters ba
 # Run beat (`celery -A imrsite beat`, or `worker -B` on one node) for the re-queue sweep.
 CELERY_BEAT_SCHEDULE = {
     "sweep-letters": {"task": "determinations.sweep_letters", "schedule": 300.0},
+    # The statistics' summary tables (reports.services.reports_refresh): months changed since the last run.
+    "refresh-reports": {"task": "reports.refresh", "schedule": float(os.environ.get("REPORTS_REFRESH_SECONDS", "600"))},
+    # The public index catches up with public copies a lost task did not publish.
+    "sweep-publications": {"task": "publications.sweep", "schedule": 300.0},
 }
 
 # --- Letters ---------------------------------------------------------------
@@ -202,6 +210,23 @@ CELERY_BEAT_SCHEDULE = {
 LETTER_RENDER_LEASE_SECONDS = int(os.environ.get("LETTER_RENDER_LEASE_SECONDS", str(CELERY_TASK_TIME_LIMIT + 30)))
 LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "5"))
 LETTER_QUEUED_STALE_SECONDS = int(os.environ.get("LETTER_QUEUED_STALE_SECONDS", "600"))
+
+# --- Caches ------------------------------------------------------------------
+# CACHE_URL (redis://…): a cache shared by every web process, which the public
+# pages' per-address rate limit needs to hold across processes. Unset: each
+# process keeps its own (fine for one process and for tests).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    if os.environ.get("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
+# --- Public decision search (/decisions/) ----------------------------------------
+# Requests per address per window ("120/60": 120 a minute); 0 turns the limit off.
+PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "120/60")
+PUBLIC_RATE_LIMIT_CACHE = "default"
+# How long browsers and proxies may reuse a public page before asking again (then 304 if unchanged).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
 
 # --- The organization and the rules --------------------------------------
 IMRO_NAME = os.environ.get("IMRO_NAME", "Pacific Independent Review Organization")

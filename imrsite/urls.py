@@ -15,6 +15,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path("letters/", include("determinations.letter_urls")),
+    path("reports/", include("reports.urls")),
+    path("decisions/", include("publications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -27,6 +27,7 @@ from determinations import letters
 from determinations import services as determination_services
 from determinations.models import Determination, Guideline
 from reviewers import services as reviewer_services
+from reports.demo import seed_demo_reports
 from reviewers.models import Reviewer
 
 SEED_BUNDLE = Path(__file__).resolve().parents[1] / "fixtures" / "seed-case.json"
@@ -39,6 +40,7 @@ USERS = [
     ("reviewer", "Margaret", "Osei", Role.REVIEWER),
     ("reviewer2", "Jonathan", "Whitaker", Role.REVIEWER),
     ("admin", "Dana", "Kowalczyk", Role.ADMIN),
+    ("manager", "Teresa", "Lindgren", Role.MANAGER),
 ]
 REVIEWER_PROFILES = {
     "reviewer": dict(
@@ -281,5 +283,6 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
         users = ensure_users(password=password, result=result)
     ensure_seed_case(result)
     ensure_open_cases(users, result)
+    seed_demo_reports()
     return result
 

@@ -1,0 +1,48 @@
+"""The read-only manager role: a group that may view the statistics' summary tables.
+
+What a manager may open is decided by `accounts.roles` (`Roles.reports`) and
+`imrsite.access.reports_required`; the group's model permissions say no more
+than "view the reports' own tables". No case, party or letter permission.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations, models
+
+
+def create_manager(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="manager")
+    group.permissions.set(Permission.objects.filter(content_type__app_label="reports", codename__startswith="view_"))
+
+
+def remove_manager(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name="manager").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0004_auditevent"),
+        ("reports", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="notification",
+            name="role",
+            field=models.CharField(
+                blank=True,
+                choices=[("intake", "Intake staff"), ("reviewer", "Physician reviewer"), ("admin", "Administrator"),
+                         ("manager", "Manager (reports, read-only)")],
+                help_text="Sent to everyone in this role.",
+                max_length=20,
+            ),
+        ),
+        migrations.RunPython(create_manager, remove_manager),
+    ]

@@ -1,0 +1,78 @@
+"""Summary tables of the DWC statistics, refreshed by Celery beat (reports.services).
+
+The reports page reads only these: a month's figures are a few hundred rows
+whatever the number of cases, so the page for a month or a year runs the same
+queries in the same time at a thousand cases or a million. The figures
+themselves are defined in reports.selectors.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class MonthlyFigure(models.Model):
+    """One count of one figure for one calendar month (Pacific time).
+
+    `metric` names the figure (reports.selectors.Metric), `k1`–`k3` its
+    breakdown (an outcome, a category, a claims administrator's id and name…),
+    `n` the count and `total` a sum of days where the figure is an average.
+    """
+
+    month = models.DateField(help_text="First day of the month.")
+    metric = models.CharField(max_length=40)
+    k1 = models.CharField(max_length=200, blank=True, default="")
+    k2 = models.CharField(max_length=200, blank=True, default="")
+    k3 = models.CharField(max_length=200, blank=True, default="")
+    n = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "metric", "k1", "k2", "k3"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "metric", "k1", "k2", "k3"], name="monthly_figure_unique"),
+            models.CheckConstraint(condition=Q(n__gte=0), name="monthly_figure_count_not_negative"),
+        ]
+        indexes = [models.Index(fields=["metric", "month"], name="monthly_figure_metric_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.metric} {self.k1} {self.k2}: {self.n}"
+
+
+class LateDecision(models.Model):
+    """A letter issued after its statutory time, listed under its month (case numbers only)."""
+
+    month = models.DateField()
+    case_number = models.CharField(max_length=20)
+    review_type = models.CharField(max_length=20)
+    clock = models.CharField(max_length=20, help_text="standard (30 days), expedited (3 days) or formulary (5 working days)")
+    records_complete_on = models.DateField(null=True)
+    due_on = models.DateField()
+    letter_on = models.DateField()
+    days_late = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["month", "-days_late", "case_number"]
+        indexes = [models.Index(fields=["month", "-days_late", "case_number"], name="late_decision_month_idx")]
+        constraints = [models.UniqueConstraint(fields=["month", "case_number"], name="late_decision_unique")]
+
+    def __str__(self):
+        return f"{self.case_number}: {self.days_late} days late"
+
+
+class RefreshState(models.Model):
+    """One row: how far the summary tables are refreshed, shown on the page."""
+
+    key = models.CharField(max_length=20, primary_key=True, default="reports")
+    # Changes to cases before this moment are in the figures (less the overlap the refresh re-reads).
+    watermark = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    months_refreshed = models.PositiveIntegerField(default=0)
+    first_month = models.DateField(null=True, blank=True, help_text="Earliest month with any figure.")
+    last_error = models.TextField(blank=True)
+    # A running refresh holds this lease; a crashed one frees it when it expires.
+    running_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"reports refreshed {self.finished_at}"

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_page, name="index"),
+    path("export/<slug:table>.<str:fmt>", views.report_export, name="export"),
+    path("report.pdf", views.report_pdf_download, name="pdf"),
+    path("refresh/", views.report_refresh, name="refresh"),
+]
