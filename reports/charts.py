@@ -103,7 +103,8 @@ def line_chart(chart_id: str, title: str, description: str, months: list[date], 
     left, right, top, bottom = 56, 16, 40, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
-    y_max = 1.0 if percent else nice_max(max(values, default=0))
+    # Counts: at least 0–4, so small numbers get whole-number gridlines.
+    y_max = 1.0 if percent else nice_max(max(values + [4], default=4))
     parts = _open(chart_id, title, description, width, height)
     parts += _legend(series, left, 22, lines=True)
     for i in range(5):
@@ -141,7 +142,7 @@ def stacked_bars(chart_id: str, title: str, description: str, labels: list[str],
                  table_id: str) -> Chart:
     """One horizontal bar per label, its parts stacked in series order, the total at the end."""
     row_h, gap = 22, 8
-    left, right, top = 190, 70, 40
+    left, right, top = 240, 70, 40
     width = 640
     height = top + len(labels) * (row_h + gap) + 20
     plot_w = width - left - right
@@ -151,7 +152,7 @@ def stacked_bars(chart_id: str, title: str, description: str, labels: list[str],
     parts += _legend(series, left, 22, lines=False)
     for i, label in enumerate(labels):
         y = top + i * (row_h + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
+        short = label if len(label) <= 36 else label[:35] + "…"
         parts.append(f'<text x="{left - 8}" y="{y + row_h / 2 + 4:.1f}" font-size="12" text-anchor="end" fill="{INK}">{escape(short)}</text>')
         x = left
         for s in series:
@@ -172,7 +173,7 @@ def grouped_bars(chart_id: str, title: str, description: str, labels: list[str],
     width, height = 640, 300
     left, right, top, bottom = 56, 16, 40, 58
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max = nice_max(max((v or 0 for s in series for v in s.values), default=0))
+    y_max = nice_max(max([v or 0 for s in series for v in s.values] + [4]))
     parts = _open(chart_id, title, description, width, height)
     parts += _legend(series, left, 22, lines=False)
     for i in range(5):
