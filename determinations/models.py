@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Case, DisputedItem
+from imrsite.pipeline import RenderedDocument, status_constraints
 from reviewers.models import Reviewer
 
 
@@ -146,43 +147,25 @@ def letter_upload_to(instance, filename):
     return f"letters/{instance.determination.case_id}/{instance.pk}-{instance.variant}-v{instance.version}.pdf"
 
 
-class Letter(models.Model):
+class Letter(RenderedDocument):
+    """One rendered version of a determination's letter (status, claim and file: `RenderedDocument`)."""
+
     class Variant(models.TextChoices):
         PARTIES = "parties", "Parties' letter"
         PUBLIC = "public", "Redacted public copy"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
     determination = models.ForeignKey(Determination, on_delete=models.PROTECT, related_name="letters")
     variant = models.CharField(max_length=20, choices=Variant.choices, default=Variant.PARTIES)
     version = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    # Who holds the render claim ("host:pid"), so an operator (or the crash test) can find the process.
-    claimed_by = models.CharField(max_length=120, blank=True)
-    # Last time a render task was published; the sweep re-publishes letters stuck in the queue since.
-    queued_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=letter_upload_to, blank=True, max_length=255)
-    sha256 = models.CharField(max_length=64, blank=True)
-    page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["determination", "variant", "-version"]
         indexes = [models.Index(fields=["status", "created_at"], name="letter_status_idx")]
         constraints = [
             models.UniqueConstraint(fields=["determination", "variant", "version"], name="letter_version_unique"),
-            models.CheckConstraint(condition=Q(status__in=["queued", "rendering", "ready", "failed"]), name="letter_status_valid"),
-            models.CheckConstraint(condition=~Q(status="ready") | ~Q(sha256=""), name="letter_ready_has_hash"),
+            *status_constraints("letter"),
         ]
 
     def __str__(self):

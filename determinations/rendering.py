@@ -19,7 +19,6 @@ import hashlib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -30,6 +29,8 @@ from django.template.loader import render_to_string
 
 from cases.models import CaseDocument, Party
 from reviewers.models import STATE_NAMES, BoardCertification, License
+
+from imrsite.pipeline import RenderedPDF  # noqa: F401  (callers import it from here too)
 
 from .models import Determination, ItemDecision, Letter, Outcome
 
@@ -356,14 +357,6 @@ def letter_html(*, determination: Determination, variant: str, stylesheet_href: 
 
 
 # --- PDF ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RenderedPDF:
-    data: bytes
-    page_count: int
-    sha256: str
-    refused_urls: tuple[str, ...] = ()
-
 
 def html_to_pdf(html: str) -> RenderedPDF:
     """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font."""

@@ -14,9 +14,10 @@ anywhere, any number of times:
 - withdrawn, terminated and ineligible cases (anything not decided) are never
   published, and leave the index if they were.
 
-Callers: `letter_ready` (the letters' pipeline, when a public copy is marked
-ready), the periodic sweep `publications_sweep` (catches up after a lost task
-or an outage), and `manage.py publish_decisions`.
+Callers: `letter_ready` (the rendering engine's `document_ready` signal for a
+letter, connected in publications.apps), the periodic sweep
+`publications_sweep` (catches up after a lost task or an outage), and
+`manage.py publish_decisions`.
 """
 
 from __future__ import annotations
@@ -43,21 +44,21 @@ logger = logging.getLogger(__name__)
 SWEEP_OVERLAP = timedelta(minutes=10)
 
 
-# --- the hook the letters' pipeline calls ---------------------------------------------
+# --- the hook: the rendering engine says a letter is ready ---------------------------------
 
-def letter_ready(letter: Letter) -> None:
-    """A letter was marked ready (called inside that transaction): publish its
-    case once the transaction commits, if it is the public copy."""
-    if letter.variant != Letter.Variant.PUBLIC:
-        return
-    case_id = Determination.objects.filter(pk=letter.determination_id).values_list("case_id", flat=True).first()
-    if case_id is None:
+def letter_ready(*, letter_id: int) -> None:
+    """A letter became ready (the engine's `document_ready`, after its commit):
+    if it is a public copy, publish its case (in a task; the sweep catches a lost one)."""
+    row = (
+        Letter.objects.filter(pk=letter_id, variant=Letter.Variant.PUBLIC)
+        .values_list("determination__case_id", flat=True)
+        .first()
+    )
+    if row is None:
         return
     from .tasks import publish_case
 
-    # robust: whatever goes wrong in publishing is logged and never touches the letter
-    # (the sweep publishes it later).
-    transaction.on_commit(lambda: publish_case.delay(case_id), robust=True)
+    publish_case.delay(row)
 
 
 # --- what is publishable ---------------------------------------------------------------
