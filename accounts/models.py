@@ -98,6 +98,7 @@ class AuditEvent(models.Model):
         AUTHZ_DENIED = "authz.denied", "Access denied"
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+        REPORT_RENDER = "report.render", "Statistics report rendered"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

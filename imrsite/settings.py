@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-reports": {"task": "reports.refresh", "schedule": float(os.environ.get("REPORTS_REFRESH_SECONDS", "600"))},
     # The public index catches up with public copies a lost task did not publish.
     "sweep-publications": {"task": "publications.sweep", "schedule": 300.0},
+    "sweep-report-documents": {"task": "reports.sweep_documents", "schedule": 300.0},
 }
 
 # --- Letters ---------------------------------------------------------------

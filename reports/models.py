@@ -6,8 +6,11 @@ queries in the same time at a thousand cases or a million. The figures
 themselves are defined in reports.selectors.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from imrsite.pipeline import RenderedDocument, status_constraints
 
 
 class MonthlyFigure(models.Model):
@@ -76,3 +79,32 @@ class RefreshState(models.Model):
 
     def __str__(self):
         return f"reports refreshed {self.finished_at}"
+
+
+def report_upload_to(instance, filename):
+    # A key fixed per period and version: a repeated render overwrites, never duplicates.
+    return f"reports/{instance.first_month:%Y-%m}_{instance.last_month:%Y-%m}-v{instance.version}.pdf"
+
+
+class ReportDocument(RenderedDocument):
+    """The printable report of a period (what an organization sends the Division):
+    one rendered version, made by the rendering engine (imrsite.pipeline) from the
+    summary tables as they were when it rendered."""
+
+    first_month = models.DateField()
+    last_month = models.DateField()
+    version = models.PositiveSmallIntegerField(default=1)
+    file = models.FileField(upload_to=report_upload_to, blank=True, max_length=255)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-first_month", "-last_month", "-version"]
+        indexes = [models.Index(fields=["first_month", "last_month", "-version"], name="reportdoc_period_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["first_month", "last_month", "version"], name="reportdoc_version_unique"),
+            models.CheckConstraint(condition=Q(first_month__lte=models.F("last_month")), name="reportdoc_period_ordered"),
+            *status_constraints("reportdoc"),
+        ]
+
+    def __str__(self):
+        return f"IMR report {self.first_month:%Y-%m}–{self.last_month:%Y-%m} v{self.version}"

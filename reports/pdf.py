@@ -1,20 +1,27 @@
-"""The month's report as a printable PDF, through the letters' pipeline (HTML → WeasyPrint).
+"""The period's report as a printable PDF: a document of the rendering engine (imrsite.pipeline).
 
 The HTML is a print template of its own (no Bootstrap): the same Tables and
 SVG charts as the page, with its print stylesheet inlined
 (templates/reports/report_print.css; the HTML is never served to a browser,
 so the CSP's style-src does not apply) and nothing to fetch.
-`determinations.rendering.html_to_pdf` makes the PDF.
+`determinations.rendering.html_to_pdf` makes the PDF, the engine claims,
+renders, stores, verifies and sweeps it like a letter (`REPORT_DOCUMENT`).
 """
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from determinations.rendering import RenderedPDF, html_to_pdf
+from accounts import audit
+from determinations.rendering import html_to_pdf
+from imrsite import pipeline
+from imrsite.errors import ServiceError
 
 from .charts import report_charts
-from .selectors import Report, late_decisions
+from .models import ReportDocument
+from .selectors import Period, Report, late_decisions, report
 
 TEMPLATE = "reports/report_pdf.html"
 PRINT_TABLES = [
@@ -24,15 +31,14 @@ PRINT_TABLES = [
 ]
 
 
-def report_html(report: Report) -> str:
-    tables = dict(report.tables)
+def report_html(data: Report) -> str:
+    tables = dict(data.tables)
     # The printed report lists every late letter, as the exports do.
-    tables["late"].rows = late_decisions(report.period)
-    charts = {chart.table_id + ":" + chart.id: chart for chart in report_charts(report)}
+    tables["late"].rows = late_decisions(data.period)
     return render_to_string(TEMPLATE, {
-        "report": report,
+        "report": data,
         "tables": [tables[t] for t in PRINT_TABLES],
-        "charts": list(charts.values()),
+        "charts": report_charts(data),
         "imro_name": settings.IMRO_NAME,
         "imro_short_name": settings.IMRO_SHORT_NAME,
         "imro_address": settings.IMRO_ADDRESS,
@@ -40,5 +46,59 @@ def report_html(report: Report) -> str:
     })
 
 
-def report_pdf(report: Report) -> RenderedPDF:
-    return html_to_pdf(report_html(report))
+def report_pdf(data: Report) -> pipeline.RenderedPDF:
+    return html_to_pdf(report_html(data))
+
+
+def _render(row: ReportDocument) -> pipeline.RenderedPDF:
+    return report_pdf(report(Period(row.first_month, row.last_month)))
+
+
+REPORT_DOCUMENT = pipeline.register(
+    pipeline.DocumentType(
+        kind="dwc_report",
+        model="reports.ReportDocument",
+        render=_render,
+        task="reports.tasks.render_report",
+        audit_render=audit.Action.REPORT_RENDER,
+        case_of=lambda row: None,
+        noun="report",
+    )
+)
+
+
+class ReportIntegrityError(pipeline.IntegrityFailure):
+    """The stored report PDF is missing or no longer matches its recorded sha256."""
+
+
+def report_document_request(*, period: Period, requested_by=None) -> ReportDocument:
+    """A new version of the period's PDF, queued for rendering on commit (one in the queue per period)."""
+    try:
+        with transaction.atomic():
+            pending = (
+                ReportDocument.objects.select_for_update()
+                .filter(first_month=period.first, last_month=period.last,
+                        status__in=[ReportDocument.Status.QUEUED, ReportDocument.Status.RENDERING])
+                .first()
+            )
+            if pending is not None:
+                return pending
+            latest = ReportDocument.objects.filter(first_month=period.first, last_month=period.last).aggregate(
+                v=Max("version"))["v"] or 0
+            row = ReportDocument.objects.create(
+                first_month=period.first, last_month=period.last, version=latest + 1, requested_by=requested_by,
+                queued_at=timezone.now(),
+            )
+            pipeline.publish_on_commit(REPORT_DOCUMENT, [row.pk])
+            return row
+    except IntegrityError as exc:
+        raise ServiceError("another PDF of this period was requested at the same moment", code="report_version_taken") from exc
+
+
+def report_document_read(row: ReportDocument) -> bytes:
+    return pipeline.read_verified(REPORT_DOCUMENT, row=row, error_class=ReportIntegrityError)
+
+
+def report_documents(period: Period, limit: int = 3) -> list[ReportDocument]:
+    """The period's latest PDFs, newest first."""
+    return list(ReportDocument.objects.filter(first_month=period.first, last_month=period.last).order_by("-version")[:limit])

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import user_roles
 from imrsite.access import reports_required
+from imrsite.downloads import protect_file_response
 
 from . import exports
 from .charts import report_charts
 from .forms import PeriodForm, presets
-from .pdf import PRINT_TABLES, report_pdf
+from .models import ReportDocument
+from .pdf import PRINT_TABLES, ReportIntegrityError, report_document_read, report_document_request, report_documents
 from .selectors import late_decisions, report
 
 PAGE_SECTIONS = [
@@ -65,6 +67,7 @@ def report_page(request):
         "sections": sections,
         "presets": [(label, p, p == period) for label, p in presets(first_month=first_month)],
         "can_refresh": user_roles(request.user).admin,
+        "documents": report_documents(period),
     })
 
 
@@ -92,17 +95,34 @@ def report_export(request, table, fmt):
     return _private(response)
 
 
+@require_POST
+@reports_required
+def report_pdf_request(request):
+    """Queue the period's printable report (rendered by the engine's worker)."""
+    form = PeriodForm(request.POST)
+    period = form.period()
+    row = report_document_request(period=period, requested_by=request.user)
+    messages.info(request, f"The PDF of {period.label} (version {row.version}) is being prepared; it appears below when ready.")
+    return redirect(f"{reverse('reports:index')}?{period.query()}#report-pdfs")
+
+
 @never_cache
 @require_GET
 @reports_required
-def report_pdf_download(request):
-    """The period's report as the printable PDF an organization sends the Division."""
-    _, period = _period(request)
-    pdf = report_pdf(report(period))
-    response = HttpResponse(pdf.data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="imr-report-{period.slug}.pdf"'
-    response["Content-Length"] = str(len(pdf.data))
-    return _private(response)
+def report_pdf_download(request, pk):
+    """A rendered report PDF, served only while it matches its recorded sha256."""
+    row = ReportDocument.objects.filter(pk=pk, status=ReportDocument.Status.READY).first()
+    if row is None:
+        raise Http404("No such report PDF")
+    try:
+        data = report_document_read(row)
+    except ReportIntegrityError as exc:
+        return _private(HttpResponse(f"This PDF cannot be served: {exc.message}. Prepare it again.", status=409,
+                                     content_type="text/plain; charset=utf-8"))
+    response = protect_file_response(HttpResponse(data, content_type="application/pdf"),
+                                     filename=f"imr-report-{row.first_month:%Y-%m}_{row.last_month:%Y-%m}-v{row.version}.pdf")
+    response["Content-Length"] = str(len(data))
+    return response
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""The read-only manager role: a group that may view the statistics' summary tables.
+"""The read-only manager role (and the audit action of the statistics report PDF): a group that may view the statistics' summary tables.
 
 What a manager may open is decided by `accounts.roles` (`Roles.reports`) and
 `imrsite.access.reports_required`; the group's model permissions say no more
@@ -42,6 +42,43 @@ class Migration(migrations.Migration):
                          ("manager", "Manager (reports, read-only)")],
                 help_text="Sent to everyone in this role.",
                 max_length=20,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ('case.list', 'Case list or queue viewed'),
+                    ('case.view', 'Case viewed'),
+                    ('case.create', 'Case registered'),
+                    ('case.screen', 'Case screened'),
+                    ('case.status', 'Case status changed'),
+                    ('case.update', 'Case dates changed'),
+                    ('document.upload', 'Document uploaded'),
+                    ('document.download', 'Document downloaded'),
+                    ('assignment.create', 'Case offered to a reviewer'),
+                    ('assignment.accept', 'Assignment accepted'),
+                    ('assignment.decline', 'Assignment declined'),
+                    ('determination.view', 'Determination viewed'),
+                    ('determination.save', 'Determination draft saved'),
+                    ('determination.finalize', 'Determination finalized'),
+                    ('letter.preview', 'Letter previewed'),
+                    ('letter.request', 'Letter issued (rendering requested)'),
+                    ('letter.render', 'Letter rendered'),
+                    ('letter.download', 'Letter downloaded'),
+                    ('admin.change', 'Changed in admin'),
+                    ('auth.login', 'Signed in'),
+                    ('auth.logout', 'Signed out'),
+                    ('auth.failure', 'Sign-in failed'),
+                    ('auth.lockout', 'Account locked out'),
+                    ('auth.mfa_failure', 'Second factor failed'),
+                    ('authz.denied', 'Access denied'),
+                    ('integrity.mismatch', 'Stored file failed its integrity check'),
+                    ('emergency.grant', 'Emergency access granted'),
+                    ('report.render', 'Statistics report rendered'),
+                ],
+                max_length=40,
             ),
         ),
         migrations.RunPython(create_manager, remove_manager),
