@@ -48,11 +48,15 @@ def _public(response, *, etag=None, last_modified=None, max_age=None):
     return response
 
 
+def _seconds(moment):
+    return int(moment.timestamp()) if moment else None
+
+
 def _conditional(request, *parts):
     """(304 response or None, etag, last_modified, state) for a page of the index."""
     state = selectors.index_state()
     etag, last_modified = selectors.validator(state, PAGE_VERSION, *parts)
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    response = get_conditional_response(request, etag=etag, last_modified=_seconds(last_modified))
     return response, etag, last_modified, state
 
 
@@ -65,7 +69,7 @@ def decision_search(request):
     form = SearchForm(request.GET, specialties=state.specialties if state else [])
     page, cursor = selectors.SearchPage(), selectors.Cursor.parse(request.GET.get("after"))
     if form.is_valid():
-        page = selectors.search(form.filters(), after=cursor)
+        page = selectors.search(form.filters(), after=cursor, limit=selectors.PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     next_url = ""
@@ -132,7 +136,7 @@ def decision_pdf(request, number):
         raise Http404("No published decision with this number")
     etag = f'"{published.pdf_sha256}"'
     last_modified = published.replaced_at or published.published_at
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=_seconds(last_modified))
     if not_modified is not None:
         return _public(not_modified, etag=etag, last_modified=last_modified)
     try:
