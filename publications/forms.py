@@ -23,13 +23,14 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, specialties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Any category"), *[(v, v) for v in TreatmentCategory.values]]
+        self.fields["category"].choices = [("", "Any category"), *TreatmentCategory.choices]
         groups = {}
         for category, sub in classification.all_subcategories():
             groups.setdefault(category, []).append((sub, sub))
         # A subcategory name can recur ("Other"): the value carries its category.
         self.fields["subcategory"].choices = [("", "Any subcategory")] + [
-            (category, [(f"{category}|{sub}", sub) for sub, _ in subs]) for category, subs in groups.items()
+            (TreatmentCategory(category).label, [(f"{category}|{sub}", sub) for sub, _ in subs])
+            for category, subs in groups.items()
         ]
         self.fields["diagnosis"].choices = [("", "Any diagnosis")] + [(v, v) for v in classification.diagnosis_categories()]
         self.fields["specialty"].choices = [("", "Any specialty")] + [(v, v) for v in specialties]

@@ -9,6 +9,7 @@ is out); the public pages never follow it.
 from django.db import models
 from django.db.models import Q
 
+from cases.models import TreatmentCategory
 from determinations.models import Letter, Outcome
 
 
@@ -55,7 +56,7 @@ class PublishedItem(models.Model):
     decision = models.ForeignKey(PublishedDecision, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     description = models.CharField(max_length=500, help_text="As the public copy prints it (redacted).")
-    category = models.CharField(max_length=40)
+    category = models.CharField(max_length=40, choices=TreatmentCategory.choices)
     subcategory = models.CharField(max_length=80)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     # Copies of the case's keys: the order and the filters in one index.

@@ -100,7 +100,7 @@ def line_chart(chart_id: str, title: str, description: str, months: list[date], 
                percent: bool = False, table_id: str) -> Chart:
     """A line per series over the months; gaps where a value is unknown."""
     width, height = 640, 300
-    left, right, top, bottom = 56, 16, 40, 46
+    left, right, top, bottom = 56, 30, 40, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     # Counts: at least 0–4, so small numbers get whole-number gridlines.
