@@ -66,7 +66,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class DisputedItemInline(admin.TabularInline):
     model = DisputedItem
-    fields = ["position", "description", "category", "ur_decision", "claims_administrator_guideline"]
+    fields = ["position", "description", "category", "ur_decision", "claims_administrator_guideline", "manufacturer"]
+    autocomplete_fields = ["manufacturer"]
     extra = 0
     # Item rows are referenced by item decisions; removing one would orphan a review.
     can_delete = False
@@ -152,7 +153,10 @@ class CaseAdmin(admin.ModelAdmin):
     # date hierarchy, whose year list scanned every case on each view.
     paginator = CappedPaginator
     show_full_result_count = False
-    autocomplete_fields = ["employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of"]
+    autocomplete_fields = [
+        "employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of",
+        "medical_provider_network", "medical_group", "treating_facility",
+    ]
     readonly_fields = [
         "number", "status", "review_type", "expedited_since", "ineligible_reason", "eligibility_decided_at",
         "records_due_on", "decision_due_on", "due_on", "decided_on", "created_by", "created_at", "updated_at",
@@ -165,7 +169,8 @@ class CaseAdmin(admin.ModelAdmin):
             "wcis_number", "is_formulary_dispute", "disputed_for_other_reasons", "information_not_received",
         ]}),
         ("Parties", {"fields": [
-            "employee", "employer", "claims_administrator", "adjuster_name", "adjuster_phone", "requesting_provider", "attorney",
+            "employee", "employer", "claims_administrator", "medical_provider_network", "adjuster_name", "adjuster_phone",
+            "requesting_provider", "medical_group", "treating_facility", "attorney",
         ]}),
         ("Diagnosis", {"fields": ["diagnosis", "diagnosis_icd"]}),
         ("Eligibility", {"fields": [

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from django.utils import timezone
 
 from determinations.models import Guideline
-from reviewers.models import US_STATES
+from reviewers.models import US_STATES, Reviewer
 
 from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
 
@@ -150,6 +150,8 @@ def obj(fields: dict[str, F]) -> Parser:
 
 
 ORGANIZATION = obj({"name": F(text(_max_length(Party, "name")))})
+# docs/case-bundle.md: the degrees a bundle may give ("other" is for admin only).
+REVIEWER_DEGREES = [d for d in Reviewer.Degree.values if d != Reviewer.Degree.OTHER]
 
 CASE = obj(
     {
@@ -178,9 +180,12 @@ CASE = obj(
                 {
                     "name": F(text(_max_length(Party, "name"))),
                     "specialty": F(text(_max_length(Party, "specialty"), blank=True)),
+                    # Their group or IPA: a party the conflict check compares (LC 139.5).
+                    "medical_group": F(text(_max_length(Party, "name")), required=False),
                 }
             )
         ),
+        "treating_facility": F(ORGANIZATION, required=False),
         "diagnosis": F(text(blank=True), required=False),
         "disputed_items": F(
             list_of(
@@ -189,6 +194,7 @@ CASE = obj(
                         "description": F(text(_max_length(DisputedItem, "description"))),
                         "category": F(choice(TreatmentCategory.values)),
                         "claims_administrator_guideline": F(nullable(text(blank=True))),
+                        "manufacturer": F(text(_max_length(Party, "name")), required=False),
                     }
                 ),
                 min_items=1,
@@ -213,7 +219,10 @@ CASE = obj(
                     "email": F(email),
                     "first_name": F(text(150)),
                     "last_name": F(text(150)),
-                    "board_certifications": F(list_of(text(120), min_items=1)),
+                    "degree": F(choice(REVIEWER_DEGREES), required=False),
+                    # May be empty: a chiropractor, acupuncturist or psychologist
+                    # qualifies by license; the eligibility rule says what is missing.
+                    "board_certifications": F(list_of(text(120))),
                     "licenses": F(
                         list_of(
                             obj(

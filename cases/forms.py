@@ -9,7 +9,7 @@ from django.utils import timezone
 from imrsite.forms import add_service_error
 
 from . import services
-from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
+from .models import MANUFACTURED_CATEGORIES, Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
 from .text import normalize_name
 
 
@@ -56,6 +56,11 @@ class CaseForm(forms.Form):
     claims_administrator_address = forms.CharField(
         label="Claims administrator address", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    medical_provider_network_name = forms.CharField(
+        label="Medical provider network (MPN)", max_length=200, required=False,
+        help_text="If the employee is treated in the claims administrator's MPN.",
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
     adjuster_name = forms.CharField(label="Claims adjuster / contact", max_length=120, required=False)
     adjuster_phone = forms.CharField(label="Adjuster phone", max_length=40, required=False)
     requesting_provider_name = forms.CharField(
@@ -63,6 +68,15 @@ class CaseForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "providers", "autocomplete": "off"}),
     )
     requesting_provider_specialty = forms.CharField(label="Physician type and specialty", max_length=120, required=False)
+    medical_group_name = forms.CharField(
+        label="Physician's medical group or IPA", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
+    treating_facility_name = forms.CharField(
+        label="Facility where the treatment would be given", max_length=200, required=False,
+        help_text="Hospital, surgery center or clinic, if the request names one.",
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
+    )
     attorney_name = forms.CharField(
         label="Employee's attorney (if represented)", max_length=200, required=False,
         widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off"}),
@@ -120,7 +134,8 @@ class CaseForm(forms.Form):
             ),
             Fieldset(
                 "Employer and claims administrator",
-                Row(Column("employer_name", css_class="col-md-6"), Column("claims_administrator_name", css_class="col-md-6")),
+                Row(Column("employer_name", css_class="col-md-4"), Column("claims_administrator_name", css_class="col-md-4"),
+                    Column("medical_provider_network_name", css_class="col-md-4")),
                 Row(Column("claims_administrator_phone", css_class="col-md-3"), Column("claims_administrator_address", css_class="col-md-3"),
                     Column("adjuster_name", css_class="col-md-3"), Column("adjuster_phone", css_class="col-md-3")),
             ),
@@ -128,6 +143,7 @@ class CaseForm(forms.Form):
                 "Requesting physician and representative",
                 Row(Column("requesting_provider_name", css_class="col-md-4"), Column("requesting_provider_specialty", css_class="col-md-4"),
                     Column("attorney_name", css_class="col-md-4")),
+                Row(Column("medical_group_name", css_class="col-md-4"), Column("treating_facility_name", css_class="col-md-4")),
             ),
             Fieldset(
                 "Disputed medical treatment",
@@ -230,6 +246,12 @@ class CaseForm(forms.Form):
             ),
             "attorney": services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["attorney_name"])
             if d.get("attorney_name", "").strip() else None,
+            # Optional organizations the conflict-of-interest check compares (LC 139.5).
+            **{
+                role: services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d[f"{role}_name"].strip())
+                if d.get(f"{role}_name", "").strip() else None
+                for role in ("medical_provider_network", "medical_group", "treating_facility")
+            },
         }
 
     def case_data(self) -> dict:
@@ -255,6 +277,14 @@ class DisputedItemForm(forms.Form):
         label="Guideline the claims administrator cited", required=False,
         widget=forms.TextInput(attrs={"placeholder": "Blank: cited no medical evidence"}),
     )
+    # Offered (static/js/manufacturer.js) for the categories of drugs and
+    # devices; accepted for any category, since a device can come under another.
+    manufacturer = forms.CharField(
+        label="Manufacturer", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"list": "organizations", "autocomplete": "off", "placeholder": "Of the drug or device"}),
+    )
+
+    MANUFACTURED_CATEGORIES = MANUFACTURED_CATEGORIES
 
 
 class BaseItemFormSet(forms.BaseFormSet):
@@ -275,6 +305,8 @@ class BaseItemFormSet(forms.BaseFormSet):
                 services.ItemData(
                     description=d["description"], category=d["category"], ur_decision=d["ur_decision"],
                     claims_administrator_guideline=d.get("claims_administrator_guideline", ""),
+                    manufacturer=services.PartyInput(kind=Party.Kind.ORGANIZATION, name=d["manufacturer"].strip())
+                    if d.get("manufacturer", "").strip() else None,
                 )
             )
         return result

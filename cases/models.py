@@ -85,6 +85,17 @@ class TreatmentCategory(models.TextChoices):
     OTHER = "Other", "Other"
 
 
+# Categories whose items are usually a drug or a device (implants under
+# surgery): where intake is offered the manufacturer field (LC 139.5 names
+# the developer or manufacturer of the treatment).
+MANUFACTURED_CATEGORIES = (
+    TreatmentCategory.PHARMACEUTICALS,
+    TreatmentCategory.DMEPOS,
+    TreatmentCategory.INJECTIONS,
+    TreatmentCategory.SURGERY,
+)
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received: eligibility pending"
@@ -142,6 +153,21 @@ class Case(models.Model):
     )
     attorney = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_attorney"
+    )
+    # The other parties LC 139.5 bars a reviewer from being affiliated with
+    # (domain.md §3.3); optional: not every case has them or knows them.
+    medical_provider_network = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_medical_provider_network",
+        verbose_name="medical provider network (MPN)",
+        help_text="The insurer's or claims administrator's MPN, if the employee is treated in one.",
+    )
+    medical_group = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_medical_group",
+        verbose_name="requesting physician's medical group or IPA",
+    )
+    treating_facility = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_treating_facility",
+        help_text="The hospital, clinic or center where the disputed treatment would be provided.",
     )
     diagnosis = models.TextField("primary diagnosis", blank=True)
     diagnosis_icd = models.CharField("ICD code", max_length=20, blank=True)
@@ -250,6 +276,10 @@ class DisputedItem(models.Model):
     ur_decision = models.CharField("UR decision", max_length=20, choices=URDecision.choices, default=URDecision.DENIED)
     claims_administrator_guideline = models.TextField(
         blank=True, help_text="The guideline the claims administrator cited; blank if it cited no medical evidence."
+    )
+    manufacturer = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="disputed_items_as_manufacturer",
+        help_text="Developer or manufacturer of a disputed drug or device.",
     )
 
     class Meta:

@@ -5,13 +5,13 @@ starts from: staff see all cases, a reviewer only those offered or assigned
 to them (any other case is a 404, the same as a case that does not exist).
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.roles import user_roles
 from reviewers.models import Assignment
 
-from .models import Case
+from .models import Case, DisputedItem
 
 
 def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
@@ -122,8 +122,11 @@ def case_ids_matching(q: str):
 def case_page(user, number: str) -> Case:
     """One case with everything its page shows (404 if the user may not see it)."""
     base = Case.objects.select_related(
-        "employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of", "created_by"
-    ).prefetch_related("items", "documents", _open_assignments())
+        "employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of", "created_by",
+        "medical_provider_network", "medical_group", "treating_facility",
+    ).prefetch_related(
+        Prefetch("items", queryset=DisputedItem.objects.select_related("manufacturer")), "documents", _open_assignments()
+    )
     return case_for_user(user, number, base)
 
 

@@ -102,6 +102,21 @@ def _import_case(spec: dict, prefix: str) -> Case:
             specialty=spec["requesting_provider"]["specialty"],
         ),
     }
+    # The other organizations of LC 139.5 the bundle may name.
+    provider = spec["requesting_provider"]
+    if provider.get("medical_group"):
+        parties["medical_group"] = _party(
+            f"{prefix}.requesting_provider.medical_group", kind=Party.Kind.ORGANIZATION, name=provider["medical_group"]
+        )
+    if spec.get("treating_facility"):
+        parties["treating_facility"] = _party(
+            f"{prefix}.treating_facility", kind=Party.Kind.ORGANIZATION, name=spec["treating_facility"]["name"]
+        )
+    manufacturers = [
+        _party(f"{prefix}.disputed_items[{i}].manufacturer", kind=Party.Kind.ORGANIZATION, name=item["manufacturer"])
+        if item.get("manufacturer") else None
+        for i, item in enumerate(spec["disputed_items"])
+    ]
     late = spec["received_on"] > deadlines.application_deadline(spec["ur_decision_date"])
     try:
         case = case_services.case_register(
@@ -119,8 +134,9 @@ def _import_case(spec: dict, prefix: str) -> Case:
                     description=item["description"],
                     category=item["category"],
                     claims_administrator_guideline=item["claims_administrator_guideline"] or "",
+                    manufacturer=manufacturer,
                 )
-                for item in spec["disputed_items"]
+                for item, manufacturer in zip(spec["disputed_items"], manufacturers)
             ],
             number=spec.get("case_number"),
             untimely_override_reason=UNTIMELY_OVERRIDE_REASON if late else "",
@@ -163,6 +179,7 @@ def _import_reviewer(spec: dict, prefix: str) -> Reviewer:
                 email=spec["email"],
                 first_name=spec["first_name"],
                 last_name=spec["last_name"],
+                degree=spec.get("degree", Reviewer.Degree.MD),
                 active_practice_since=spec["active_practice_since"],
                 weekly_practice_hours=spec["weekly_practice_hours"],
                 board_certifications=spec["board_certifications"],

@@ -28,7 +28,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
 from cases.models import CaseDocument, Party
-from reviewers.models import STATE_NAMES, BoardCertification, License
+from reviewers.models import PROFESSION_WORDS, STATE_NAMES, BoardCertification, License, Profession, Reviewer
 
 from imrsite.pipeline import RenderedPDF  # noqa: F401  (callers import it from here too)
 
@@ -152,20 +152,73 @@ def join_words(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+# How the letter names a reviewer who is not a physician (MD/DO): by degree,
+# never as "physician reviewer" (issue 11 item 7).
+DEGREE_PHRASES = {
+    Reviewer.Degree.DC: "a Doctor of Chiropractic (DC)",
+    Reviewer.Degree.LAC: "a Licensed Acupuncturist (LAc)",
+    Reviewer.Degree.PHD: "a psychologist (PhD)",
+    Reviewer.Degree.PSYD: "a psychologist (PsyD)",
+    Reviewer.Degree.DPM: "a Doctor of Podiatric Medicine (DPM)",
+    Reviewer.Degree.DDS: "a Doctor of Dental Surgery (DDS)",
+    Reviewer.Degree.OTHER: "a licensed health care professional",
+}
+PHYSICIAN_DEGREES = (Reviewer.Degree.MD, Reviewer.Degree.DO)
+DISCIPLINES = (Profession.CHIROPRACTIC, Profession.ACUPUNCTURE, Profession.PSYCHOLOGY)
+
+
+def _states(licenses) -> list[str]:
+    return list(dict.fromkeys(STATE_NAMES.get(lic.state, lic.state) for lic in licenses))
+
+
 def reviewer_qualifications(reviewer, on: date) -> dict:
-    """What the letter may say about the reviewer: credentials, never identity."""
+    """What the letter may say about the reviewer: credentials, never identity.
+
+    Physicians (MD/DO) read exactly as in the seed letter. Anyone else is
+    named by degree; a chiropractor, acupuncturist or psychologist by the
+    license in their discipline they were chosen for ("licensed to practice
+    chiropractic in California"), and "Board Certified" only with a current
+    board certification.
+    """
     certifications = list(reviewer.certifications.all())
-    current = [c for c in certifications if c.is_current(on)] or certifications
+    current = [c for c in certifications if c.is_current(on)]
     licenses = list(reviewer.licenses.all())
-    good = [lic for lic in licenses if lic.is_good_standing(on)] or licenses
-    states = list(dict.fromkeys(STATE_NAMES.get(lic.state, lic.state) for lic in good))
     years = settings.IMR_REVIEWER_MIN_PRACTICE_YEARS
-    return {
-        # Joined with commas, as the letters print them.
-        "certifications": ", ".join(c.specialty.name for c in current),
-        "states": join_words(states),
+    common = {
         "years_words": NUMBER_WORDS.get(years, str(years)),
         "weekly_hours": settings.IMR_REVIEWER_MIN_WEEKLY_HOURS,
+    }
+    if reviewer.qualifies_by_license:
+        held = [lic for lic in licenses if lic.profession in DISCIPLINES]
+        shown = [lic for lic in held if lic.is_good_standing(on)] or held or licenses
+        by_profession: dict[str, list] = {}
+        for lic in shown:
+            by_profession.setdefault(lic.profession, []).append(lic)
+        disciplines = [Profession(p).label for p in by_profession if p in DISCIPLINES]
+        boards = [c.specialty.name for c in current]
+        return {
+            **common,
+            "physician": False,
+            "degree_phrase": DEGREE_PHRASES[reviewer.degree],
+            "practice": join_words(
+                [f"{PROFESSION_WORDS.get(p, p)} in {join_words(_states(group))}" for p, group in by_profession.items()]
+            ),
+            "board_certified": ", ".join(boards),
+            "certifications": ", ".join(dict.fromkeys(disciplines + boards)),
+            "states": join_words(_states(shown)),
+        }
+    own = [lic for lic in licenses if lic.profession == reviewer.profession] or licenses
+    good = [lic for lic in own if lic.is_good_standing(on)] or own
+    # Joined with commas, as the letters print them.
+    board = ", ".join(c.specialty.name for c in (current or certifications))
+    return {
+        **common,
+        "physician": reviewer.degree in PHYSICIAN_DEGREES,
+        "degree_phrase": DEGREE_PHRASES.get(reviewer.degree, ""),
+        "practice": f"{PROFESSION_WORDS.get(reviewer.profession, reviewer.profession)} in {join_words(_states(good))}",
+        "board_certified": board,
+        "certifications": board,
+        "states": join_words(_states(good)),
     }
 
 

@@ -99,7 +99,8 @@ def _case_file_page(request, case, assignment, accept_form=None, decline_form=No
         {
             "case": case,
             "assignment": assignment,
-            "items": list(case.items.all()),
+            # With each item's manufacturer: the reviewer attests to no tie with it.
+            "items": list(case.items.select_related("manufacturer")),
             "documents": list(case.documents.all()),
             "determination": selectors.current_determination(case=case),
             "accept_form": accept_form or AcceptForm(),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from imrsite.admin_mixins import ViewOnlyAdminMixin
 
 from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, SpecialtyFit
+from .services import affiliations_link_parties, reviewer_account_problem
 
 
 class SpecialtyFitInline(admin.TabularInline):
@@ -24,7 +25,8 @@ class SpecialtyFitInline(admin.TabularInline):
 
 @admin.register(Specialty)
 class SpecialtyAdmin(admin.ModelAdmin):
-    list_display = ["name", "categories", "certified_reviewers"]
+    list_display = ["name", "license_profession", "categories", "certified_reviewers"]
+    list_filter = ["license_profession"]
     search_fields = ["name"]
     inlines = [SpecialtyFitInline]
 
@@ -56,7 +58,7 @@ class SpecialtyFitAdmin(admin.ModelAdmin):
 
 class LicenseInline(admin.TabularInline):
     model = License
-    fields = ["state", "number", "status", "restricted", "expires_on"]
+    fields = ["state", "number", "profession", "status", "restricted", "expires_on"]
     extra = 0
 
 
@@ -124,8 +126,24 @@ class LicenseStandingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewerForm(forms.ModelForm):
+    class Meta:
+        model = Reviewer
+        fields = "__all__"
+
+    def clean_user(self):
+        # The same rule as reviewer_upsert: a profile goes only on a reviewer's account.
+        user = self.cleaned_data["user"]
+        if user is not None and (self.instance.pk is None or self.instance.user_id != user.pk):
+            problem = reviewer_account_problem(user)
+            if problem:
+                raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+        return user
+
+
 @admin.register(Reviewer)
 class ReviewerAdmin(admin.ModelAdmin):
+    form = ReviewerForm
     list_display = [
         "__str__", "degree", "practice_years", "weekly_practice_hours", "license_standing", "specialties",
         "open_cases", "capacity", "is_active",
@@ -154,10 +172,17 @@ class ReviewerAdmin(admin.ModelAdmin):
 
     @admin.display(description="years of practice", ordering="-active_practice_since")
     def practice_years(self, obj):
-        # The same arithmetic as reviewers.selectors.reviewer_check.
+        # The same arithmetic as reviewers.selectors.reviewer_check; never negative.
         years = timezone.localdate().year - obj.active_practice_since
+        if years < 0:
+            return f"begins {obj.active_practice_since}"
         flag = "" if years > settings.IMR_REVIEWER_MIN_PRACTICE_YEARS else " (too few)"
         return f"{years}{flag}"
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Affiliation:
+            affiliations_link_parties(affiliations=[a for a in formset.new_objects + [o for o, _ in formset.changed_objects]])
 
     @admin.display(description="license")
     def license_standing(self, obj):
@@ -207,6 +232,10 @@ class AffiliationAdmin(admin.ModelAdmin):
     search_fields = ["name", "normalized_name", "reviewer__user__last_name", "reviewer__user__first_name"]
     readonly_fields = ["normalized_name"]
     autocomplete_fields = ["reviewer", "party"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        affiliations_link_parties(affiliations=[obj])
 
 
 @admin.register(Assignment)

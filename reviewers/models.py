@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from cases.models import Case, Party, TreatmentCategory
 from cases.text import normalize_name
@@ -21,15 +24,58 @@ US_STATES = [
 STATE_NAMES = dict(US_STATES)
 
 
+class Profession(models.TextChoices):
+    """What a license lets its holder practice."""
+
+    MEDICINE = "medicine", "Medicine (physician and surgeon, MD or DO)"
+    CHIROPRACTIC = "chiropractic", "Chiropractic"
+    ACUPUNCTURE = "acupuncture", "Acupuncture"
+    PSYCHOLOGY = "psychology", "Psychology"
+    PODIATRY = "podiatric medicine", "Podiatric medicine"
+    DENTISTRY = "dentistry", "Dentistry"
+
+
+# As a sentence says it: "licensed to practice <words> in California".
+PROFESSION_WORDS = {
+    Profession.MEDICINE: "medicine",
+    Profession.CHIROPRACTIC: "chiropractic",
+    Profession.ACUPUNCTURE: "acupuncture",
+    Profession.PSYCHOLOGY: "psychology",
+    Profession.PODIATRY: "podiatric medicine",
+    Profession.DENTISTRY: "dentistry",
+}
+
+
+def validate_practice_start(year: int) -> None:
+    """Active practice cannot begin in a year that has not come yet."""
+    if year is not None and year > timezone.localdate().year:
+        raise ValidationError("Active practice cannot begin in the future (%(year)s).", params={"year": year}, code="future_year")
+
+
 class Specialty(models.Model):
-    """A board specialty, and the treatment categories it fits (domain.md §3.5)."""
+    """A board specialty, and the treatment categories it fits (domain.md §3.5).
+
+    A specialty with `license_profession` is also a licensed discipline
+    (chiropractic, acupuncture, psychology): a non-physician reviewer holding a
+    current, unrestricted license in that profession may review the categories
+    it fits, without board certification.
+    """
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    license_profession = models.CharField(
+        max_length=30, choices=Profession.choices, blank=True,
+        help_text="For a licensed discipline: reviewers licensed in this profession qualify by license (no board certification).",
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "specialties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["license_profession"], condition=~Q(license_profession=""), name="specialty_one_per_profession"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -58,9 +104,11 @@ class Reviewer(models.Model):
         MD = "MD", "MD"
         DO = "DO", "DO"
         DC = "DC", "DC (chiropractor)"
-        PHD = "PhD", "PhD / PsyD (psychologist)"
         LAC = "LAc", "LAc (acupuncturist)"
+        PHD = "PhD", "PhD (psychologist)"
+        PSYD = "PsyD", "PsyD (psychologist)"
         DPM = "DPM", "DPM (podiatrist)"
+        DDS = "DDS", "DDS (dentist)"
         OTHER = "other", "Other"
 
     class Pronoun(models.TextChoices):
@@ -69,7 +117,10 @@ class Reviewer(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviewer")
     degree = models.CharField(max_length=10, choices=Degree.choices, default=Degree.MD)
-    active_practice_since = models.PositiveSmallIntegerField(help_text="Year active clinical practice began.")
+    active_practice_since = models.PositiveSmallIntegerField(
+        help_text="Year active clinical practice began.",
+        validators=[MinValueValidator(1900), validate_practice_start],
+    )
     weekly_practice_hours = models.PositiveSmallIntegerField(help_text="Current hours a week of active practice.")
     has_disciplinary_history = models.BooleanField(default=False)
     disciplinary_note = models.TextField(blank=True)
@@ -87,6 +138,31 @@ class Reviewer(models.Model):
 
     def __str__(self):
         return self.user.get_full_name() or self.user.username
+
+    @property
+    def profession(self) -> str:
+        """The profession the reviewer's degree is licensed in."""
+        return DEGREE_PROFESSION.get(self.degree, Profession.MEDICINE)
+
+    @property
+    def qualifies_by_license(self) -> bool:
+        """Non-physicians (DC, LAc, PhD, PsyD) review care in their own licensed
+        discipline; everyone else needs board certification (domain.md §3.2)."""
+        return self.degree in LICENSED_DISCIPLINE_DEGREES
+
+
+DEGREE_PROFESSION = {
+    Reviewer.Degree.MD: Profession.MEDICINE,
+    Reviewer.Degree.DO: Profession.MEDICINE,
+    Reviewer.Degree.DC: Profession.CHIROPRACTIC,
+    Reviewer.Degree.LAC: Profession.ACUPUNCTURE,
+    Reviewer.Degree.PHD: Profession.PSYCHOLOGY,
+    Reviewer.Degree.PSYD: Profession.PSYCHOLOGY,
+    Reviewer.Degree.DPM: Profession.PODIATRY,
+    Reviewer.Degree.DDS: Profession.DENTISTRY,
+    Reviewer.Degree.OTHER: Profession.MEDICINE,
+}
+LICENSED_DISCIPLINE_DEGREES = (Reviewer.Degree.DC, Reviewer.Degree.LAC, Reviewer.Degree.PHD, Reviewer.Degree.PSYD)
 
 
 class BoardCertification(models.Model):
@@ -120,6 +196,10 @@ class License(models.Model):
     reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="licenses")
     state = models.CharField(max_length=2, choices=US_STATES)
     number = models.CharField(max_length=40)
+    profession = models.CharField(
+        max_length=30, choices=Profession.choices, blank=True,
+        help_text="What the license lets the holder practice. Blank: the profession of the reviewer's degree.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     restricted = models.BooleanField(default=False, help_text="Probation or any restriction on practice.")
     expires_on = models.DateField()
@@ -129,10 +209,16 @@ class License(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["state", "number"], name="license_unique_number"),
             models.CheckConstraint(condition=Q(status__in=["active", "inactive", "suspended", "revoked"]), name="license_status_valid"),
+            models.CheckConstraint(condition=Q(profession__in=Profession.values), name="license_profession_valid"),
         ]
 
     def __str__(self):
         return f"{self.state} {self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self.profession:
+            self.profession = self.reviewer.profession
+        super().save(*args, **kwargs)
 
     @property
     def state_name(self) -> str:

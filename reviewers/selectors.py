@@ -4,7 +4,6 @@
 the intake page's suggestions, `import_cases` and admin all call it.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,9 +11,9 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases.models import Case
+from cases.models import Case, Party
 
-from .models import Assignment, License, Reviewer, Specialty, SpecialtyFit
+from .models import PROFESSION_WORDS, Affiliation, Assignment, License, Reviewer, Specialty, SpecialtyFit
 
 
 @dataclass(frozen=True)
@@ -23,13 +22,31 @@ class Finding:
     message: str
 
 
+@dataclass(frozen=True)
+class CategoryMatch:
+    """The reviewer's best credential for one treatment category of the case."""
+
+    category: str
+    specialty: Specialty
+    rank: int  # 1: the specialty that usually treats the category
+    by_license: bool = False  # a non-physician's licensed discipline, not a board certification
+
+
+@dataclass(frozen=True)
+class CaseParty:
+    role: str  # as the conflict message names it: "employer", "manufacturer of <item>"
+    party: Party
+
+
 @dataclass
 class ReviewerCheck:
     reviewer: Reviewer
     problems: list[Finding] = field(default_factory=list)  # qualification / availability
     conflicts: list[Finding] = field(default_factory=list)  # conflict of interest
+    notes: list[str] = field(default_factory=list)  # worth a look, but not blocking
+    matches: list[CategoryMatch] = field(default_factory=list)
     matched_specialty: Specialty | None = None
-    fit_score: int = 0  # lower is a better fit
+    fit_score: int = 0  # sum of the best rank per category: lower is a better fit
     open_cases: int = 0
 
     @property
@@ -39,6 +56,42 @@ class ReviewerCheck:
     @property
     def reasons(self) -> list[str]:
         return [f.message for f in self.problems + self.conflicts]
+
+    @property
+    def load(self) -> float:
+        """Share of the reviewer's capacity in use: lower is more available."""
+        capacity = self.reviewer.capacity
+        return self.open_cases / capacity if capacity else float("inf")
+
+    @property
+    def rank_key(self) -> tuple:
+        """Eligible first, then best fit to all disputed items, then most available."""
+        return (not self.eligible, self.fit_score, self.load, self.open_cases, str(self.reviewer))
+
+    @property
+    def score_details(self) -> str:
+        """Why the reviewer ranks where it does, in words (the case page's details line):
+        "Fit 3 = 2 (Pharmaceuticals: Physical Medicine & Rehabilitation) + 1 (Physical
+        Medicine: Physical Medicine & Rehabilitation). 4 of 25 open cases (16%)."."""
+        terms = [
+            f"{m.rank} ({m.category}: {m.specialty}{', licensed discipline' if m.by_license else ''})" for m in self.matches
+        ]
+        parts = []
+        if len(terms) > 1:
+            parts.append(f"Fit {self.fit_score} = " + " + ".join(terms) + ".")
+        elif terms:
+            parts.append(f"Fit {terms[0]}.")
+        capacity = self.reviewer.capacity
+        parts.append(f"{self.open_cases} of {capacity} open cases" + (f" ({self.load:.0%})." if capacity else "."))
+        return " ".join(parts)
+
+
+class Fits(dict):
+    """category → {specialty id: rank}, with the specialties themselves in `specialties`."""
+
+    def __init__(self):
+        super().__init__()
+        self.specialties: dict[int, Specialty] = {}
 
 
 def reviewers_with_credentials():
@@ -50,23 +103,135 @@ def reviewers_with_credentials():
     )
 
 
-def specialty_fits(categories) -> dict[str, dict[int, int]]:
-    """category → {specialty id: rank}."""
-    fits: dict[str, dict[int, int]] = defaultdict(dict)
-    for fit in SpecialtyFit.objects.filter(category__in=set(categories)):
-        fits[fit.category][fit.specialty_id] = fit.rank
+def specialty_fits(categories) -> Fits:
+    """The matching rules (requirement 21) for these categories, in one query."""
+    fits = Fits()
+    for fit in SpecialtyFit.objects.filter(category__in=set(categories)).select_related("specialty"):
+        fits.setdefault(fit.category, {})[fit.specialty_id] = fit.rank
+        fits.specialties[fit.specialty_id] = fit.specialty
     return fits
 
 
-def case_parties(case: Case) -> list[tuple[str, object]]:
-    """The parties a reviewer must have no tie with (LC 139.5; domain.md §3.3)."""
-    parties = [
-        ("employee", case.employee),
-        ("employer", case.employer),
-        ("claims administrator", case.claims_administrator),
-        ("requesting provider", case.requesting_provider),
-    ]
-    return [(role, party) for role, party in parties if party is not None]
+# The case's own parties, by Case field, as conflict messages name them.
+PARTY_ROLES = (
+    ("employee", "employee"),
+    ("employer", "employer"),
+    ("claims_administrator", "claims administrator"),
+    ("medical_provider_network", "medical provider network"),
+    ("requesting_provider", "requesting provider"),
+    ("medical_group", "requesting provider's medical group or IPA"),
+    ("treating_facility", "treating facility"),
+)
+
+
+def case_parties(case: Case, items=None) -> list[CaseParty]:
+    """Every party a reviewer must have no tie with (LC 139.5; domain.md §3.3):
+    the employee, the employer, the claims administrator and its MPN, the
+    requesting physician and their medical group or IPA, the facility where
+    the treatment would be given, and the manufacturer of each disputed drug
+    or device. Parties already loaded on the case are used as they are; the
+    rest come in one query. Unsaved parties have no row to compare with."""
+    if items is None:
+        items = list(case.items.all()) if case.pk else []
+    wanted: list[tuple[str, int]] = []
+    loaded: dict[int, Party] = {}
+    for name, role in PARTY_ROLES:
+        party_id = getattr(case, f"{name}_id")
+        if party_id is None:
+            continue
+        wanted.append((role, party_id))
+        if Case._meta.get_field(name).is_cached(case):
+            loaded[party_id] = getattr(case, name)
+    for item in items:
+        if item.manufacturer_id:
+            wanted.append((f"manufacturer of {item.description}", item.manufacturer_id))
+            if type(item)._meta.get_field("manufacturer").is_cached(item):
+                loaded[item.manufacturer_id] = item.manufacturer
+    missing = {party_id for _, party_id in wanted} - set(loaded)
+    if missing:
+        loaded.update(Party.objects.in_bulk(missing))
+    return [CaseParty(role, loaded[party_id]) for role, party_id in wanted if party_id in loaded]
+
+
+def _conflicts(reviewer: Reviewer, parties: list[CaseParty], result: "ReviewerCheck") -> None:
+    """Affiliations against the case's parties, row against row.
+
+    An affiliation not linked to a party row (a name only, as typed or
+    imported) falls back to its normalized name; `reviewers.services` links
+    such names to their party row where one party bears the name.
+    """
+    by_id: dict[int, list[CaseParty]] = {}
+    by_name: dict[str, list[CaseParty]] = {}
+    for cp in parties:
+        by_id.setdefault(cp.party.pk, []).append(cp)
+        if cp.party.normalized_name:
+            by_name.setdefault(cp.party.normalized_name, []).append(cp)
+    for affiliation in reviewer.affiliations.all():
+        if affiliation.party_id is not None:
+            hits, by = by_id.get(affiliation.party_id, []), ""
+            if not hits and affiliation.normalized_name in by_name:
+                roles = ", ".join(cp.role for cp in by_name[affiliation.normalized_name])
+                result.notes.append(
+                    f"affiliation “{affiliation.name}” is with another party of the same name as the {roles}"
+                )
+        else:
+            hits, by = by_name.get(affiliation.normalized_name, []) if affiliation.normalized_name else [], "; matched by name"
+        for cp in hits:
+            if affiliation.kind == Affiliation.Kind.TREATED and cp.role == "employee":
+                message = f"previously treated or examined the employee ({cp.party.name}{by})"
+            else:
+                message = f"affiliated with the {cp.role} ({cp.party.name}: {affiliation.get_kind_display().lower()}{by})"
+            result.conflicts.append(Finding("conflict", message))
+
+
+
+
+def qualifying_credentials(reviewer: Reviewer, fits: Fits, on: date) -> list[tuple[Specialty, bool]]:
+    """The specialties the reviewer may review under on `on`, each with
+    whether it is by license (True) or by board certification (False).
+
+    Physicians (and every degree but the licensed disciplines) need a current
+    board certification; a chiropractor, acupuncturist or psychologist needs
+    a current, unrestricted license in a discipline (a specialty with
+    `license_profession`) among `fits`' specialties.
+    """
+    if reviewer.qualifies_by_license:
+        professions = {lic.profession for lic in reviewer.licenses.all() if lic.is_good_standing(on)}
+        return [(specialty, True) for specialty in fits.specialties.values() if specialty.license_profession in professions]
+    return [(c.specialty, False) for c in reviewer.certifications.all() if c.is_current(on)]
+
+
+def reviewable_categories(reviewer: Reviewer, fits: Fits, on: date) -> set[str]:
+    """The treatment categories among `fits` the reviewer's credentials fit."""
+    ids = {specialty.pk for specialty, _ in qualifying_credentials(reviewer, fits, on)}
+    return {category for category, ranks in fits.items() if ids & set(ranks)}
+
+
+def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: date, result: "ReviewerCheck") -> None:
+    """Per category, the reviewer's best credential that fits it."""
+    credentials = qualifying_credentials(reviewer, fits, on)
+    coverage: dict[int, dict[str, int]] = {}
+    for category in dict.fromkeys(categories):  # each category once, in item order
+        ranks = fits.get(category, {})
+        fitting = [(ranks[s.pk], s, licensed) for s, licensed in credentials if s.pk in ranks]
+        if not fitting:
+            if reviewer.qualifies_by_license:
+                message = f"no current, unrestricted license in a discipline that fits {category}"
+            else:
+                message = f"no current board certification that fits {category}"
+            result.problems.append(Finding("specialty", message))
+            continue
+        for rank, specialty, _ in fitting:
+            coverage.setdefault(specialty.pk, {})[category] = rank
+        rank, specialty, licensed = min(fitting, key=lambda f: f[0])
+        result.matches.append(CategoryMatch(category, specialty, rank, licensed))
+        result.fit_score += rank
+    if coverage:
+        # The one specialty recorded on the assignment (requirement 21): the
+        # one that fits the most disputed items, then the best ranked there.
+        order = {s.pk: i for i, (s, _) in enumerate(credentials)}
+        best = max(coverage, key=lambda pk: (len(coverage[pk]), -sum(coverage[pk].values()), -order[pk]))
+        result.matched_specialty = next(s for s, _ in credentials if s.pk == best)
 
 
 def reviewer_check(
@@ -74,21 +239,27 @@ def reviewer_check(
     reviewer: Reviewer,
     case: Case,
     on: date | None = None,
-    fits: dict[str, dict[int, int]] | None = None,
+    fits: Fits | None = None,
     categories: list[str] | None = None,
+    parties: list[CaseParty] | None = None,
     check_capacity: bool = True,
 ) -> ReviewerCheck:
     """Is this reviewer qualified and free of conflicts for this case?
 
     `on` is the date the rules are judged at (today for a new assignment, the
-    historical assignment date for an import). Pass `fits` and `categories`
-    when checking many reviewers for one case, to read them once.
+    historical assignment date for an import). Pass `fits`, `categories` and
+    `parties` when checking many reviewers for one case, to read them once.
     """
     on = on or timezone.localdate()
+    items = None
+    if categories is None or parties is None:
+        items = list(case.items.all()) if case.pk else []
     if categories is None:
-        categories = [item.category for item in case.items.all()]
+        categories = [item.category for item in items]
     if fits is None:
         fits = specialty_fits(categories)
+    if parties is None:
+        parties = case_parties(case, items)
     result = ReviewerCheck(reviewer=reviewer)
     problems = result.problems
 
@@ -96,16 +267,23 @@ def reviewer_check(
         problems.append(Finding("inactive", "not active"))
 
     licenses = list(reviewer.licenses.all())
-    if not any(lic.is_good_standing(on) for lic in licenses):
-        problems.append(Finding("license", "no active, unrestricted, unexpired license"))
+    own = reviewer.profession
+    if not any(lic.is_good_standing(on) and lic.profession == own for lic in licenses):
+        problems.append(
+            Finding("license", f"no active, unrestricted, unexpired license to practice {PROFESSION_WORDS.get(own, own)}")
+        )
     for lic in licenses:
         if lic.status in (License.Status.SUSPENDED, License.Status.REVOKED):
             problems.append(Finding("license_discipline", f"license {lic.state} {lic.number} is {lic.get_status_display().lower()}"))
     if reviewer.has_disciplinary_history:
         problems.append(Finding("discipline", "has a disciplinary history"))
 
-    years = on.year - reviewer.active_practice_since
-    if years <= settings.IMR_REVIEWER_MIN_PRACTICE_YEARS:
+    since = reviewer.active_practice_since
+    years = on.year - since
+    if since > on.year:
+        # Never "-9 years": the start is after the date the rules are judged at.
+        problems.append(Finding("practice_years", f"active practice began in {since}, after {on:%b} {on.day}, {on.year}"))
+    elif years <= settings.IMR_REVIEWER_MIN_PRACTICE_YEARS:
         problems.append(
             Finding("practice_years", f"{years} years of active practice (more than {settings.IMR_REVIEWER_MIN_PRACTICE_YEARS} required)")
         )
@@ -117,18 +295,7 @@ def reviewer_check(
             )
         )
 
-    current = [c for c in reviewer.certifications.all() if c.is_current(on)]
-    score = 0
-    for category in dict.fromkeys(categories):  # each category once, in item order
-        ranks = [(fits.get(category, {})[c.specialty_id], c) for c in current if c.specialty_id in fits.get(category, {})]
-        if not ranks:
-            problems.append(Finding("specialty", f"no current board certification that fits {category}"))
-            continue
-        rank, cert = min(ranks, key=lambda pair: pair[0])
-        score += rank
-        if result.matched_specialty is None:
-            result.matched_specialty = cert.specialty
-    result.fit_score = score
+    _qualifications(reviewer, categories, fits, on, result)
 
     result.open_cases = getattr(reviewer, "open_cases", None)
     if result.open_cases is None:
@@ -136,27 +303,22 @@ def reviewer_check(
     if check_capacity and result.open_cases >= reviewer.capacity:
         problems.append(Finding("capacity", f"at capacity ({result.open_cases} open cases)"))
 
-    for role, party in case_parties(case):
-        for affiliation in reviewer.affiliations.all():
-            if (party.pk is not None and affiliation.party_id == party.pk) or (
-                affiliation.normalized_name and affiliation.normalized_name == party.normalized_name
-            ):
-                result.conflicts.append(
-                    Finding("conflict", f"affiliated with the {role} ({party.name}: {affiliation.get_kind_display().lower()})")
-                )
+    _conflicts(reviewer, parties, result)
     return result
 
 
 def eligible_reviewers_for(*, case: Case, on: date | None = None, include_ineligible: bool = True) -> list[ReviewerCheck]:
     """Every reviewer judged for the case: eligible ones first, ranked by
-    specialty fit, then by current workload; ineligible ones after, each with
-    its reasons. A constant number of queries whatever the number of reviewers."""
-    categories = [item.category for item in case.items.all()]
+    specialty fit to all disputed items, then by the share of their capacity
+    in use; ineligible ones after, each with its reasons. A constant number
+    of queries whatever the number of reviewers."""
+    items = list(case.items.all())
+    categories = [item.category for item in items]
     fits = specialty_fits(categories)
+    parties = case_parties(case, items)
     checks = [
-        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories)
+        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories, parties=parties)
         for r in reviewers_with_credentials()
     ]
-    checks.sort(key=lambda c: (not c.eligible, c.fit_score, c.open_cases, str(c.reviewer)))
+    checks.sort(key=lambda c: c.rank_key)
     return checks if include_ineligible else [c for c in checks if c.eligible]
-

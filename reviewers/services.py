@@ -5,23 +5,25 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.roles import user_roles
 from cases import services as case_services
-from cases.models import Case
+from cases.models import Case, Party
 from accounts import audit
 from imrsite.errors import ServiceError
 
-from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty
+from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, validate_practice_start
 from .selectors import reviewer_check, reviewers_with_credentials
 
 ATTESTATION_TEXT = (
     "I have no material professional, familial or financial affiliation with the employee, the employer, "
-    "the claims administrator, the requesting provider or their organizations, and I have not treated or "
-    "examined the employee."
+    "the claims administrator or its medical provider network, the requesting provider or their medical group "
+    "or IPA, the facility where the treatment would be provided, or the developer or manufacturer of the "
+    "disputed treatment, and I have not treated or examined the employee."
 )
 
 ASSIGNABLE_STATUSES = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE)
@@ -34,6 +36,7 @@ class LicenseData:
     expires_on: date
     status: str = License.Status.ACTIVE
     restricted: bool = False
+    profession: str = ""  # blank: the profession of the reviewer's degree
 
 
 @dataclass
@@ -49,13 +52,55 @@ class ReviewerData:
     degree: str = Reviewer.Degree.MD
 
 
+def reviewer_account_problem(user) -> str | None:
+    """Why an existing account may not carry a reviewer profile, or None.
+
+    Only an account in the reviewer role may: attaching a profile to a staff
+    account would let it be assigned cases, and an import must never grant a
+    role (issue 19 item 3). An administrator gives the role first, in admin.
+    """
+    if not user.groups.filter(name=Role.REVIEWER).exists():
+        return "an account with this email exists and is not in the reviewer role; a reviewer profile is attached only to a reviewer's account"
+    return None
+
+
+def affiliations_link_parties(*, affiliations) -> int:
+    """Link affiliations known only by name to their party row, where exactly
+    one party bears that (normalized) name; return how many were linked.
+
+    The conflict check compares rows; a name stays the fallback only while
+    no party, or more than one, answers to it.
+    """
+    linked = 0
+    for affiliation in affiliations:
+        if affiliation.party_id is not None or not affiliation.normalized_name:
+            continue
+        candidates = list(Party.objects.filter(normalized_name=affiliation.normalized_name).values_list("pk", flat=True)[:2])
+        if len(candidates) == 1:
+            affiliation.party_id = candidates[0]
+            affiliation.save(update_fields=["party"])
+            linked += 1
+    return linked
+
+
 @transaction.atomic
 def reviewer_upsert(*, data: ReviewerData) -> Reviewer:
-    """Create a reviewer (with a login in the reviewer role), or update the one with this email."""
+    """Create a reviewer (with a login in the reviewer role), or update the one
+    with this email, which must already be a reviewer's account."""
     User = get_user_model()
     email = data.email.strip().lower()
+    if data.degree not in Reviewer.Degree.values:
+        raise ServiceError(f"unknown degree {data.degree!r}", field="degree", code="degree")
+    try:
+        validate_practice_start(data.active_practice_since)  # the model's rule, for admin too
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0], field="active_practice_since", code="future_practice_start") from exc
     user = User.objects.filter(email__iexact=email).first()
-    if user is None:
+    if user is not None:
+        problem = reviewer_account_problem(user)
+        if problem:
+            raise ServiceError(problem, field="email", code="not_reviewer_account")
+    else:
         username = email.split("@")[0][:140]
         base, n = username, 1
         while User.objects.filter(username=username).exists():
@@ -64,7 +109,7 @@ def reviewer_upsert(*, data: ReviewerData) -> Reviewer:
         user = User(username=username, email=email, first_name=data.first_name, last_name=data.last_name)
         user.set_unusable_password()
         user.save()
-    user.groups.add(Group.objects.get(name=Role.REVIEWER))
+        user.groups.add(Group.objects.get(name=Role.REVIEWER))
     reviewer, _ = Reviewer.objects.update_or_create(
         user=user,
         defaults={
@@ -83,12 +128,14 @@ def reviewer_upsert(*, data: ReviewerData) -> Reviewer:
             )
         License.objects.update_or_create(
             reviewer=reviewer, state=lic.state, number=lic.number,
-            defaults={"expires_on": lic.expires_on, "status": lic.status, "restricted": lic.restricted},
+            defaults={
+                "expires_on": lic.expires_on, "status": lic.status, "restricted": lic.restricted,
+                "profession": lic.profession or reviewer.profession,
+            },
         )
     existing = set(reviewer.affiliations.values_list("name", flat=True))
-    for name in data.affiliations:
-        if name not in existing:
-            Affiliation.objects.create(reviewer=reviewer, name=name)
+    created = [Affiliation.objects.create(reviewer=reviewer, name=name) for name in data.affiliations if name not in existing]
+    affiliations_link_parties(affiliations=created)
     return reviewer
 
 
@@ -117,6 +164,12 @@ def reviewer_assign(
     # Assigning is intake's and admins' work, whoever calls (a view, admin, a command).
     if assigned_by is not None and not user_roles(assigned_by).staff:
         raise ServiceError("only intake staff or an administrator can assign a reviewer", field="reviewer", code="not_staff")
+    # Nobody assigns a case to themselves, whatever roles the account holds (issue 19 item 3).
+    if assigned_by is not None and assigned_by.pk == reviewer.user_id:
+        raise ServiceError("you cannot assign a case to yourself", field="reviewer", code="self_assignment")
+    # Names recorded before their party existed find their row now, so the
+    # check below compares rows (it would match them by name regardless).
+    affiliations_link_parties(affiliations=Affiliation.objects.filter(reviewer=reviewer, party__isnull=True))
     try:
         with transaction.atomic():
             case = case_services.case_lock(case)

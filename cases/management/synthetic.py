@@ -22,8 +22,8 @@ from cases.models import Case, CaseDocument, DisputedItem, Party, TreatmentCateg
 from cases.text import normalize_name
 from determinations.models import Determination, EvidenceLevel, Guideline, ItemDecision, Outcome
 from reviewers import services as reviewer_services
-from reviewers.models import Assignment, SpecialtyFit
-from reviewers.selectors import reviewer_check, reviewers_with_credentials, specialty_fits
+from reviewers.models import LICENSED_DISCIPLINE_DEGREES, Assignment, SpecialtyFit
+from reviewers.selectors import reviewable_categories, reviewer_check, reviewers_with_credentials, specialty_fits
 
 from . import vocabulary as V
 
@@ -43,6 +43,7 @@ INELIGIBLE_REASONS = {
 EXPEDITED_SHARE = 0.03
 
 # A panel that covers every treatment category, created when reviewers are missing.
+# The last list is the boards, or for a DC or LAc the discipline they are licensed in.
 PANEL = [
     ("priya.raman", "Priya", "Raman", "MD", ["Physical Medicine & Rehabilitation", "Pain Medicine"], "CA", "A118204", []),
     ("thomas.okafor", "Thomas", "Okafor", "MD", ["Occupational Medicine", "Internal Medicine"], "CA", "G077315", []),
@@ -59,10 +60,10 @@ PANEL_EMAIL_DOMAIN = "reviewers.example.org"
 
 def _covered_categories() -> set[str]:
     on = timezone.localdate()
+    fits = specialty_fits(TreatmentCategory.values)
     covered = set()
     for reviewer in reviewers_with_credentials().filter(is_active=True, user__is_active=True):
-        specialties = {c.specialty_id for c in reviewer.certifications.all() if c.is_current(on)}
-        covered |= set(SpecialtyFit.objects.filter(specialty_id__in=specialties).values_list("category", flat=True))
+        covered |= reviewable_categories(reviewer, fits, on)
     return covered
 
 
@@ -86,7 +87,7 @@ def ensure_reviewer_panel() -> int:
                 degree=degree,
                 active_practice_since=today.year - 12 - 2 * i,
                 weekly_practice_hours=28 + i,
-                board_certifications=boards,
+                board_certifications=[] if degree in LICENSED_DISCIPLINE_DEGREES else boards,
                 licenses=[reviewer_services.LicenseData(state=state, number=number, expires_on=today.replace(year=today.year + 2))],
                 affiliations=affiliations,
             )
@@ -177,10 +178,7 @@ class Generator:
         # Category sets some reviewer's boards fit: a multi-item case draws only
         # combinations someone can review (reviewer_check still decides).
         on = self.today
-        self.coverable = [
-            {cat for cat, ranks in self.fits.items() if any(c.specialty_id in ranks for c in r.certifications.all() if c.is_current(on))}
-            for r in self.reviewers
-        ]
+        self.coverable = [reviewable_categories(r, self.fits, on) for r in self.reviewers]
         self.guidelines = {g.name: g for g in Guideline.objects.all()}
         self.categories = [c for c, w in V.CATEGORY_WEIGHTS.items() if w]
         self.category_weights = [V.CATEGORY_WEIGHTS[c] for c in self.categories]

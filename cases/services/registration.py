@@ -22,6 +22,8 @@ class ItemData:
     category: str
     claims_administrator_guideline: str = ""
     ur_decision: str = DisputedItem.URDecision.DENIED
+    # A party row for case_register; case_intake also takes a PartyInput to resolve.
+    manufacturer: Party | PartyInput | None = None
 
 
 @dataclass
@@ -38,6 +40,10 @@ class CaseData:
     attorney: Party | None = None
     diagnosis: str = ""
     extra: dict = field(default_factory=dict)  # any other Case field by name
+    # The other organizations the conflict-of-interest check compares (LC 139.5).
+    medical_provider_network: Party | None = None
+    medical_group: Party | None = None
+    treating_facility: Party | None = None
 
 
 def case_date_problems(
@@ -140,6 +146,9 @@ def case_register(
         claims_administrator=data.claims_administrator,
         requesting_provider=data.requesting_provider,
         attorney=data.attorney,
+        medical_provider_network=data.medical_provider_network,
+        medical_group=data.medical_group,
+        treating_facility=data.treating_facility,
         diagnosis=data.diagnosis,
         untimely_override_reason=untimely_override_reason.strip(),
         duplicate_of=duplicates[0] if duplicates else None,
@@ -159,6 +168,7 @@ def case_register(
                 category=item.category,
                 claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
                 ur_decision=item.ur_decision,
+                manufacturer=item.manufacturer,
             )
             for position, item in enumerate(items)
         ]
@@ -198,6 +208,10 @@ def case_intake(
             resolved[role] = party_get_or_create(kind=party.kind, name=party.name, **party.details)
         except ServiceError as exc:
             raise ServiceError(exc.message, field=f"{role}_name", code=exc.code) from exc
+    for item in items:
+        if isinstance(item.manufacturer, PartyInput):
+            made_by = item.manufacturer
+            item.manufacturer = party_get_or_create(kind=made_by.kind, name=made_by.name, **made_by.details)
     extra = dict(data)
     case_data = CaseData(
         review_type=extra.pop("review_type"),
