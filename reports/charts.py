@@ -57,6 +57,15 @@ def nice_max(value: float) -> float:
     return 10 ** (exponent + 1)
 
 
+def count_axis_max(value: float, ticks: int = 4) -> int:
+    """An axis maximum for counts whose `ticks` steps are whole, round numbers (1, 2, 5, 10, 20, 25, 50…)."""
+    raw = max(value, ticks) / ticks
+    exponent = max(0, math.floor(math.log10(raw)))
+    steps = (1, 2, 2.5, 5, 10) if exponent >= 1 else (1, 2, 5, 10)
+    step = next(s * 10 ** exponent for s in steps if s * 10 ** exponent >= raw)
+    return int(step * ticks)
+
+
 def _fmt(value: float, percent: bool) -> str:
     if percent:
         return f"{value * 100:.0f}%"
@@ -103,8 +112,7 @@ def line_chart(chart_id: str, title: str, description: str, months: list[date], 
     left, right, top, bottom = 56, 30, 40, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
-    # Counts: at least 0–4, so small numbers get whole-number gridlines.
-    y_max = 1.0 if percent else nice_max(max(values + [4], default=4))
+    y_max = 1.0 if percent else count_axis_max(max(values, default=0))
     parts = _open(chart_id, title, description, width, height)
     parts += _legend(series, left, 22, lines=True)
     for i in range(5):
@@ -173,7 +181,7 @@ def grouped_bars(chart_id: str, title: str, description: str, labels: list[str],
     width, height = 640, 300
     left, right, top, bottom = 56, 16, 40, 58
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max = nice_max(max([v or 0 for s in series for v in s.values] + [4]))
+    y_max = count_axis_max(max([v or 0 for s in series for v in s.values], default=0))
     parts = _open(chart_id, title, description, width, height)
     parts += _legend(series, left, 22, lines=False)
     for i in range(5):
