@@ -411,13 +411,25 @@ def letter_html(*, determination: Determination, variant: str, stylesheet_href: 
 
 # --- PDF ----------------------------------------------------------------------
 
-def html_to_pdf(html: str) -> RenderedPDF:
-    """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font."""
+@functools.cache
+def _extra_stylesheet(path: str):
+    """Another document's print stylesheet (e.g. the statistics report's), parsed once per
+    process with the letters' font configuration, applied after the letter stylesheet."""
+    from weasyprint import CSS
+
+    font_config, _ = _style()
+    return CSS(filename=path, font_config=font_config, url_fetcher=letter_url_fetcher())
+
+
+def html_to_pdf(html: str, *, stylesheet: Path | None = None) -> RenderedPDF:
+    """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font
+    (and `stylesheet`, a document's own print rules on top, if given)."""
     from weasyprint import HTML
 
     font_config, css = _style()
     fetcher = letter_url_fetcher()
-    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css]}
+    extra = [_extra_stylesheet(str(stylesheet))] if stylesheet else []
+    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css, *extra]}
     document = HTML(string=html, base_url=ASSETS_DIR.resolve().as_uri() + "/", url_fetcher=fetcher).render(
         font_config=font_config, **options
     )

@@ -1,12 +1,13 @@
 """The period's report as a printable PDF: a document of the rendering engine (imrsite.pipeline).
 
 The HTML is a print template of its own (no Bootstrap): the same Tables and
-SVG charts as the page, with its print stylesheet inlined
-(templates/reports/report_print.css; the HTML is never served to a browser,
-so the CSP's style-src does not apply) and nothing to fetch.
-`determinations.rendering.html_to_pdf` makes the PDF, the engine claims,
+SVG charts as the page, nothing to fetch; its print stylesheet
+(reports/report_print.css) goes to `determinations.rendering.html_to_pdf`
+after the letters' own, which makes the PDF; the engine claims,
 renders, stores, verifies and sweeps it like a letter (`REPORT_DOCUMENT`).
 """
+
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,6 +25,7 @@ from .models import ReportDocument
 from .selectors import Period, Report, late_decisions, report
 
 TEMPLATE = "reports/report_pdf.html"
+STYLESHEET = Path(__file__).resolve().parent / "report_print.css"
 PRINT_TABLES = [
     "applications", "ineligible", "letters", "by_category", "by_subcategory", "by_specialty", "by_review_type",
     "ages", "age_distribution", "timeliness", "late", "records", "pharmacy", "concentration",
@@ -47,7 +49,7 @@ def report_html(data: Report) -> str:
 
 
 def report_pdf(data: Report) -> pipeline.RenderedPDF:
-    return html_to_pdf(report_html(data))
+    return html_to_pdf(report_html(data), stylesheet=STYLESHEET)
 
 
 def _render(row: ReportDocument) -> pipeline.RenderedPDF:
