@@ -68,11 +68,13 @@ def request_id(request) -> str:
 
 
 def _clean_detail(detail: dict | None) -> dict:
-    def clean(value):
+    def clean(value, depth=0):
         if isinstance(value, str):
             return value[:_MAX_DETAIL_STRING]
         if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value][:50]
+            return [clean(v, depth + 1) for v in value][:50]
+        if isinstance(value, dict) and depth < 3:
+            return {str(key)[:40]: clean(v, depth + 1) for key, v in list(value.items())[:50]}
         if value is None or isinstance(value, (bool, int, float)):
             return value
         return str(value)[:_MAX_DETAIL_STRING]
@@ -193,10 +195,135 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     record(Action.AUTH_FAILURE, actor=user, request=request, detail={"reason": "bad_credentials"})
 
 
-# --- admin edits ------------------------------------------------------------------------
+# --- Django admin: reads of health information, and edits ----------------------------------
+# imrsite.admin_mixins.AuditedAdminMixin (given to every model admin by
+# imrsite.admin_site) calls these.
+
+# Admin pages that show health information, and the action their reads are
+# recorded as: the same as the web pages' (so they show in "Who looked at
+# this case"). A model holding health information gets its line here.
+ADMIN_READ_ACTIONS = {
+    "cases.case": Action.CASE_VIEW,
+    "cases.party": Action.CASE_VIEW,  # the employee's name, birth date, address
+    "cases.disputeditem": Action.CASE_VIEW,
+    "cases.casedocument": Action.CASE_VIEW,
+    "cases.emergencyaccess": Action.CASE_VIEW,  # the reason may describe the patient
+    "reviewers.assignment": Action.CASE_VIEW,  # the decline reason is free text
+    "determinations.determination": Action.DETERMINATION_VIEW,
+    "determinations.itemdecision": Action.DETERMINATION_VIEW,
+}
+
+# An admin edit records the names of the fields it changed; old and new
+# values only for relations (ids), flags, and these coded fields, which are
+# never health information. Free text, dates and numbers: names only.
+ADMIN_VALUE_FIELDS = frozenset({"status", "review_type", "channel", "notice_method", "kind", "variant", "degree"})
+
+
+def _case_id_of(obj, depth: int = 0):
+    """The case an object belongs to (through case, determination or item), or None."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    if obj._meta.label_lower == "cases.case":
+        return obj.pk
+    for name in ("case", "determination", "item", "assignment"):
+        try:
+            field = obj._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not field.many_to_one:
+            continue
+        if name == "case":
+            return getattr(obj, field.attname)
+        parent = getattr(obj, name, None)
+        return _case_id_of(parent, depth + 1) if parent is not None and depth < 2 else None
+    return None
+
+
+def admin_read(obj) -> AuditEvent | None:
+    """An admin opened the change (or view) page of `obj`: one row, as a web page read."""
+    action = ADMIN_READ_ACTIONS.get(obj._meta.label_lower)
+    if action is None:
+        return None
+    return record(action, case=_case_id_of(obj), obj=obj, detail={"page": "admin"})
+
+
+def admin_list_read(model) -> AuditEvent | None:
+    """An admin opened the list of a model holding health information."""
+    label = model._meta.label_lower
+    if label not in ADMIN_READ_ACTIONS:
+        return None
+    return record(Action.CASE_LIST, detail={"page": "admin", "model": label})
+
+
+def _plain(value):
+    from django.db.models import Model, QuerySet
+
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, (QuerySet, list, tuple, set)):
+        return sorted((_plain(v) for v in value), key=str)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _form_changes(form, add: bool) -> dict:
+    """{"fields": names changed, "values": {name: [old, new]}} for the fields whose values may be kept."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models
+
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    fields, values = [], {}
+    for name in form.changed_data:
+        fields.append(name)
+        try:
+            field = model._meta.get_field(name) if model is not None else None
+        except FieldDoesNotExist:
+            field = None  # a form-only field (a password box, a duration)
+        if field is None:
+            continue
+        if field.is_relation or isinstance(field, models.BooleanField) or (field.choices and name in ADMIN_VALUE_FIELDS):
+            old = None if add else form.initial.get(name)
+            values[name] = [_plain(old), _plain(form.cleaned_data.get(name))]
+    changes = {"fields": fields}
+    if values:
+        changes["values"] = values
+    return changes
+
+
+def admin_change_detail(form, formsets, *, add: bool) -> dict:
+    """What an admin save changed: the object's fields and its inline rows'
+    (added, changed, deleted), by name, with values only where they are not
+    health information."""
+    detail = _form_changes(form, add)
+    inlines = []
+    for formset in formsets or []:
+        label = formset.model._meta.label_lower
+        forms_by_instance = {id(f.instance): f for f in formset.forms}
+        for instance in getattr(formset, "new_objects", []):
+            entry = {"model": label, "id": instance.pk, "op": "add"}
+            if id(instance) in forms_by_instance:
+                entry.update(_form_changes(forms_by_instance[id(instance)], True))
+            inlines.append(entry)
+        for instance, _ in getattr(formset, "changed_objects", []):
+            entry = {"model": label, "id": instance.pk, "op": "change"}
+            if id(instance) in forms_by_instance:
+                entry.update(_form_changes(forms_by_instance[id(instance)], False))
+            inlines.append(entry)
+        for instance in getattr(formset, "deleted_objects", []):
+            inlines.append({"model": label, "id": instance.pk, "op": "delete"})
+    if inlines:
+        detail["inlines"] = inlines
+    return detail
+
+
+# The admin's save stores its change detail here for the log entry that follows.
+ADMIN_CHANGE_REQUEST_ATTR = "imr_admin_change"
+
 
 def _on_admin_log_entry(sender, instance, created, **kwargs):
-    """Django admin logs each add, change and delete it makes; mirror it here."""
+    """Django admin logs each add, change and delete it makes; mirror it here,
+    with the fields the save changed (see admin_change_detail)."""
     if not created:
         return
     from django.contrib.admin.models import ADDITION, CHANGE, DELETION
@@ -206,18 +333,22 @@ def _on_admin_log_entry(sender, instance, created, **kwargs):
     case_id = None
     if instance.action_flag == DELETION:
         pass  # the row points at nothing that is about to disappear
-    elif label == "cases.case":
-        case_id = int(instance.object_id)
-    elif model is not None and any(f.name == "case" for f in model._meta.get_fields()):
-        case_id = model._default_manager.filter(pk=instance.object_id).values_list("case_id", flat=True).first()
+    elif model is not None:
+        obj = model._default_manager.filter(pk=instance.object_id).first()
+        case_id = _case_id_of(obj) if obj is not None else None
     flag = {ADDITION: "add", CHANGE: "change", DELETION: "delete"}.get(instance.action_flag, "other")
+    detail = {"flag": flag}
+    request = _current_request.get()
+    if request is not None:
+        detail.update(getattr(request, ADMIN_CHANGE_REQUEST_ATTR, None) or {})
+        setattr(request, ADMIN_CHANGE_REQUEST_ATTR, None)  # one save, one log entry
     record(
         Action.ADMIN_CHANGE,
         actor=instance.user if instance.user_id else None,
         case=case_id,
         object_type=label,
         object_id=instance.object_id,
-        detail={"flag": flag},
+        detail=detail,
     )
 
 

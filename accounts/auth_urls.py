@@ -1,4 +1,5 @@
-"""Account security pages: second factor, recovery codes, password change.
+"""Account security pages: second factor, recovery codes, password change,
+and the session clock the idle-timeout warning asks.
 
 Names are global, like Django's own `login` and `logout`.
 """
@@ -9,6 +10,8 @@ from django.urls import path, reverse_lazy
 from . import views
 
 urlpatterns = [
+    path("session/", views.session_status, name="session_status"),
+    path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("2fa/", views.two_factor, name="two_factor"),
     path("2fa/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),

@@ -1,4 +1,4 @@
-"""Writes about users: marking on-site notifications read, two-factor
+"""Writes about users: on-site notifications (sending, marking read), two-factor
 devices and recovery codes, sign-in lockouts."""
 
 from django.conf import settings
@@ -11,7 +11,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from imrsite.errors import ServiceError
 
 from . import audit
+from .models import Notification
 from .selectors import notifications_unread, two_factor_enrolled
+
+
+def notification_send(*, message: str, link: str = "", recipient=None, role: str = "") -> Notification:
+    """An on-site message to one user (`recipient`) or to everyone in a `role`.
+    Messages name cases by number, never by patient: they show in the navbar."""
+    if recipient is None and not role:
+        raise ValueError("a notification needs a recipient or a role")
+    limit = Notification._meta.get_field("message").max_length
+    return Notification.objects.create(
+        recipient=recipient, role=role, link=link,
+        message=message if len(message) <= limit else message[: limit - 1] + "…",
+    )
 
 
 def notifications_mark_read(*, user) -> int:

@@ -4,8 +4,9 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -18,9 +19,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from imrsite.errors import ServiceError
 
-from . import selectors, services
+from . import selectors, services, sessions
 from .forms import EnrollForm, TokenForm
-from .roles import user_roles
 from .selectors import notifications_unread
 from .services import notifications_mark_read
 
@@ -29,15 +29,11 @@ from .services import notifications_mark_read
 RECOVERY_CODES_SESSION_KEY = "imr_new_recovery_codes"
 
 
-def _intake_only(request):
-    if not user_roles(request.user).intake:
-        raise PermissionDenied("Notifications are for intake staff.")
-
-
 @login_required
 @require_GET
 def notification_list(request):
-    _intake_only(request)
+    """Everyone's inbox: what was sent to them and to their roles (intake:
+    declines; reviewers: offers; admins: emergency grants)."""
     unread = list(notifications_unread(request.user).order_by("-created_at")[:200])
     return render(request, "accounts/notifications.html", {"unread": unread})
 
@@ -45,13 +41,72 @@ def notification_list(request):
 @login_required
 @require_POST
 def notification_mark_read(request):
-    _intake_only(request)
     count = notifications_mark_read(user=request.user)
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)
     return redirect("accounts:notifications")
+
+
+# --- Sign-in and the session's clock -------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, which also says when the user is here because
+    their session expired (the signed-in cookie is still there: no sign-out)."""
+
+    redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        self.session_expired = sessions.had_signed_in_cookie(request)
+        response = super().get(request, *args, **kwargs)
+        if self.session_expired:
+            sessions.delete_signed_in_cookie(response)  # said once
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_expired"] = getattr(self, "session_expired", False)
+        return context
+
+
+def _session_clock(request, status=200):
+    left, can_extend = sessions.seconds_left(request.session) if request.user.is_authenticated else (0, False)
+    response = JsonResponse({"signed_in": request.user.is_authenticated, "seconds_left": left, "can_extend": can_extend}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@sessions.passive_session
+@require_GET
+def session_status(request):
+    """How long this session has left. Asked by the page's timer, so it is
+    not activity: it never extends the session. 401 once it has ended."""
+    if not request.user.is_authenticated:
+        return _session_clock(request, status=401)
+    return _session_clock(request)
+
+
+@require_POST
+def session_keep_alive(request):
+    """The "Stay signed in" button: a POST (with the CSRF token) that the page sends only
+    when the user clicks the button; like any request of theirs, it restarts
+    the idle timeout (never past the absolute lifetime)."""
+    if not request.user.is_authenticated:
+        return _session_clock(request, status=401)
+    sessions.mark_active(request.session)
+    return _session_clock(request)
+
+
+
+
+def sign_in_paused(request, original_response=None, credentials=None):
+    """What django-axes answers while a username or an address is locked out (429)."""
+    from axes.helpers import get_cool_off
+
+    minutes = max(1, int(get_cool_off(request).total_seconds() // 60))
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 # --- Two-factor authentication ---------------------------------------------------

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts import audit
+from accounts.sessions import passive_session
 from cases.selectors import case_for_user
 from imrsite.downloads import protect_file_response
 
@@ -50,6 +51,7 @@ def letter_status_rows(case, letters) -> dict:
     return {"letters": rows, "pending": any(row["status"] in PENDING for row in rows)}
 
 
+@passive_session  # polled on a timer: not activity, never extends the session
 @login_required
 @require_GET
 def letter_status(request, number):

@@ -6,6 +6,7 @@ in-process, DEBUG on.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "imrsite.apps.ImrAdminConfig",  # django.contrib.admin, every model admin audited (imrsite.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,13 +65,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside the session middleware: takes Vary: Cookie off the public pages' responses.
     "publications.middleware.PublicPageMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "imrsite.middleware.SessionMiddleware",  # Django's; passive (timer) requests do not extend the session
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.audit.AuditMiddleware",  # request id and client address for the audit trail
     "django_otp.middleware.OTPMiddleware",
     "imrsite.middleware.SessionLifetimeMiddleware",
+    "imrsite.middleware.SessionActivityMiddleware",
     "imrsite.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -116,7 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "-c statement_timeout=30000 -c lock_timeout=5000 "
         "-c idle_in_transaction_session_timeout=60000"
     )
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imr")}
+    # Tests use "test_" + the database's name (Django's default), so runs against
+    # different databases on one server never share a test database.
+    if os.environ.get("TEST_DATABASE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -296,6 +301,12 @@ AUDIT_TRUSTED_PROXY_COUNT = int(os.environ.get("AUDIT_TRUSTED_PROXY_COUNT", "0")
 # Absolute session lifetime: signed out this long after signing in, however
 # active (HIPAA automatic logoff; SESSION_COOKIE_AGE above is the idle limit).
 IMR_SESSION_MAX_AGE_SECONDS = int(os.environ.get("SESSION_MAX_AGE_SECONDS", str(12 * 60 * 60)))
+# The "your session is about to end" dialog appears this long before the idle
+# timeout (static/js/session-timeout.js); "Stay signed in" extends the session.
+IMR_SESSION_WARNING_SECONDS = int(os.environ.get("SESSION_WARNING_SECONDS", "180"))
+# Present while a session is signed in; found on the sign-in page without a
+# sign-out, it means the session expired (accounts.sessions).
+IMR_SIGNED_IN_COOKIE_NAME = "__Host-imrsignedin" if not DEBUG else "imrsignedin"
 
 # Two-factor authentication (TOTP) before any page but sign-in: always on in
 # production; off in the local demo unless IMR_REQUIRE_2FA=true.
@@ -304,16 +315,27 @@ IMR_RECOVERY_CODE_COUNT = 10
 OTP_TOTP_ISSUER = f"{IMRO_SHORT_NAME} IMR"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins reset devices; they never see a user's secret
 
-# Sign-in lockout (django-axes): the 10th failure for a username from an
-# address locks that pair until an admin unlocks it (User admin action, or
-# `manage.py axes_reset_username <name>`). The client address is the audit
+# Sign-in lockout (django-axes, accounts.lockout): the 10th failure for a
+# username from one address locks that pair, and the 30th failure from one
+# address across any usernames locks the address. Both cool off after
+# AXES_COOLOFF_MINUTES (an admin can unlock sooner: User admin action, or
+# `manage.py axes_reset_username <name>`), so knowing a username is not
+# enough to lock its owner out for good. The client address is the audit
 # trail's (AUDIT_TRUSTED_PROXY_COUNT), so a forged X-Forwarded-For cannot
 # dodge the count.
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_COOLOFF_TIME = None
+IMR_SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+_cooloff_minutes = int(os.environ.get("AXES_COOLOFF_MINUTES", "30"))
+if _cooloff_minutes < 1:
+    raise ImproperlyConfigured("AXES_COOLOFF_MINUTES must be at least 1: a lockout without an end lets anyone lock a user out.")
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+# Failures during a lockout are refused without being counted: they do not
+# push its end further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_paused"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_address"
 AXES_VERBOSE = False

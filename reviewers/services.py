@@ -195,9 +195,25 @@ def reviewer_assign(
                 audit.Action.ASSIGNMENT_CREATE, actor=assigned_by, case=case, obj=assignment,
                 detail={"reviewer_id": reviewer.pk, "status": assignment.status},
             )
+            if assignment.status == Assignment.Status.OFFERED:
+                _notify_offer(assignment)
             return assignment
     except IntegrityError as exc:
         raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
+
+
+def _notify_offer(assignment: Assignment) -> None:
+    """The reviewer learns of the offer in their navbar, with a link to answer it."""
+    from django.urls import reverse
+
+    from accounts.services import notification_send
+
+    case = assignment.case
+    notification_send(
+        recipient=assignment.reviewer.user,
+        message=f"{case.number} is offered to you for {case.get_review_type_display().lower()} review. Accept or decline it.",
+        link=reverse("review:case", args=[case.number]),
+    )
 
 
 def _locked_assignment(assignment: Assignment, user) -> Assignment:

@@ -41,8 +41,10 @@ EXPECTED = {
     "healthz": same(200, anonymous=200),
     "login": row(200, 302, 302, 302, 302),
     "logout": same(405, anonymous=405),  # POST only
-    "accounts:notifications": row(LOGIN, 200, 403, 403, 403),  # intake's inbox
+    "accounts:notifications": same(200),  # everyone's own inbox
     "accounts:notifications_read": same(405),
+    "session_status": same(200, anonymous=401),  # the idle-timeout dialog's clock: JSON, never a redirect
+    "session_keep_alive": same(405, anonymous=405),  # POST only
     "two_factor": same(200),
     "two_factor_verify": same(302),  # nothing to verify until a device is set up
     "two_factor_setup": same(200),

@@ -312,6 +312,6 @@ def test_admin_edits_are_recorded(client, world):
     assert Party.objects.get(pk=party.pk).name == "Renamed Packing Co"
     event = AuditEvent.objects.get(action=A.ADMIN_CHANGE)
     assert (event.user, event.object_type, event.object_id, event.detail) == (
-        world.admin, "cases.party", str(party.pk), {"flag": "change"}
+        world.admin, "cases.party", str(party.pk), {"flag": "change", "fields": ["name"]}
     )
     assert "Renamed" not in json.dumps(event.detail)

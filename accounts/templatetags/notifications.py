@@ -1,8 +1,8 @@
-"""The navbar's notification menu, for intake staff (decline notices and the like)."""
+"""The navbar's notification menu: offers for reviewers, declines for intake,
+emergency grants for admins; the same count in Django admin's user links."""
 
 from django import template
 
-from ..roles import user_roles
 from ..selectors import notifications_unread
 
 register = template.Library()
@@ -14,9 +14,15 @@ NAVBAR_LATEST = 5
 def notifications_nav(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not user_roles(user).intake:
+    if user is None or not user.is_authenticated:
         return {"show": False}
     unread = notifications_unread(user)
     latest = list(unread.order_by("-created_at")[:NAVBAR_LATEST])
     count = len(latest) if len(latest) < NAVBAR_LATEST else unread.count()
     return {"show": True, "count": count, "latest": latest}
+
+
+@register.simple_tag(takes_context=True)
+def notifications_unread_count(context) -> int:
+    request = context.get("request")
+    return notifications_unread(getattr(request, "user", None)).count()

@@ -47,7 +47,7 @@ def test_tenth_failure_locks_out_even_the_right_password(client, intake):
     assert tenth.status_code == 429
     refused = post_login(client, "maria", PASSWORD)
     assert refused.status_code == 429
-    assert "Sign-in locked" in refused.content.decode()
+    assert "Sign-in paused" in refused.content.decode()
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("cases:list"))["Location"].startswith(reverse("login"))
     # Both kinds of refusal are on the audit trail, against the account.

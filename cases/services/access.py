@@ -39,6 +39,7 @@ def emergency_access_grant(*, case: Case, user, granted_by, reason: str, hours: 
     from django.urls import reverse
 
     from accounts.models import Notification, Role
+    from accounts.services import notification_send
 
     from ..models import EmergencyAccess
 
@@ -61,11 +62,33 @@ def emergency_access_grant(*, case: Case, user, granted_by, reason: str, hours: 
         message=f"Emergency access to case {case.number} granted to user {user.pk} by user {granted_by.pk} for {hours} h.",
         link=reverse("admin:cases_emergencyaccess_change", args=[grant.pk]),
     )
+    # The grantee is told too, with the page they will read the case on.
+    notification_send(
+        recipient=user,
+        message=(
+            f"Emergency access to case {case.number} was granted to you until "
+            f"{timezone.localtime(grant.expires_at):%b %-d, %H:%M}. Every page you open is recorded."
+        ),
+        link=_case_page_for(user, case),
+    )
     logging.getLogger(__name__).warning(
         "emergency access granted: grant=%s case=%s user=%s by=%s hours=%s",
         grant.pk, case.pk, user.pk, granted_by.pk, hours,
     )
     return grant
+
+
+def _case_page_for(user, case: Case) -> str:
+    """Where this user reads a case: intake's case page for staff, the review
+    case file for a reviewer (read-only under a grant)."""
+    from django.urls import reverse
+
+    from accounts.roles import user_roles
+
+    roles = user_roles(user)
+    if roles.reviewer and not roles.staff:
+        return reverse("review:case", args=[case.number])
+    return case.get_absolute_url()
 
 
 @transaction.atomic

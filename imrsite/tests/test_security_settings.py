@@ -121,6 +121,13 @@ def test_production_cookies_are_host_prefixed_secure_httponly_lax(production):
     assert production["login"][0] == 302
 
 
+def test_production_signed_in_marker_cookie_is_host_prefixed_secure_httponly(production):
+    """The cookie that lets the sign-in page say "Your session expired" (accounts.sessions)."""
+    marker = production["login_cookies"]["__Host-imrsignedin"]
+    assert marker["secure"] and marker["httponly"] and marker["path"] == "/" and not marker["domain"]
+    assert marker["samesite"] == "Lax"
+
+
 def test_production_always_requires_the_second_factor(production):
     # IMR_REQUIRE_2FA=false cannot turn it off when DEBUG is off.
     assert production["require_2fa"] is True
