@@ -56,12 +56,14 @@ from .models import LateDecision, MonthlyFigure, RefreshState
 class MailingDates(enum.Enum):
     """Where the "mailed on" dates of the age and timeliness figures come from."""
 
-    # The notice of assignment date and the decision date (recorded today).
+    # The notice of assignment date and the decision date (recorded on every case).
     ASSIGNMENT_AND_DECISION = "assignment_and_decision"
+    # The first NOARFI and parties' letter deliveries marked sent (the correspondence app's
+    # `Delivery.sent_on`); a letter not yet mailed is not yet issued.
+    RECORDED = "recorded"
 
 
-# The one switch: when notices and letter deliveries record their mailing,
-# add that source above and name it here.
+# The one switch: RECORDED once the correspondence app (notices, deliveries) is installed.
 MAILING_DATES = MailingDates.ASSIGNMENT_AND_DECISION
 MAILING_FALLBACK_NOTE = (
     "The system does not yet record when the notice of assignment (NOARFI) and the letter were mailed, so the ages "
@@ -270,14 +272,36 @@ def case_specialties(cases) -> dict[int, str]:
     return {case_id: matched.get(case_id) or first_board.get(reviewer_id, "") for case_id, reviewer_id in reviewer_of.items()}
 
 
+def _first_sent(document: dict):
+    """case id → first day a delivery of this document was marked sent (correspondence's Delivery)."""
+    from django.apps import apps
+    from django.db.models import Min
+
+    Delivery = apps.get_model("correspondence", "Delivery")
+    return (
+        Delivery.objects.filter(status__in=Delivery.DONE, **document).values("case_id").annotate(first=Min("sent_on"))
+    )
+
+
+NOARFI_DELIVERY = {"notice__kind": "noarfi"}
+LETTER_DELIVERY = {"letter__variant": "parties"}
+
+
 def _letter_cohort(month: date):
     """Cases whose Final Determination Letter went out in the month (see MAILING_DATES)."""
+    if MAILING_DATES == MailingDates.RECORDED:
+        mailed = _first_sent(LETTER_DELIVERY).filter(first__gte=month, first__lte=month_end(month)).values("case_id")
+        return Case.objects.filter(pk__in=mailed, decided_on__isnull=False)
     return Case.objects.filter(decided_on__gte=month, decided_on__lte=month_end(month))
 
 
-def _mailing_dates(row: dict) -> tuple[date | None, date]:
-    """(notice of assignment mailed, letter mailed) of a decided case, by MAILING_DATES."""
-    return row["assigned_on"], row["decided_on"]
+def _mailing_dates(cohort) -> dict[int, tuple[date | None, date | None]]:
+    """case id → (notice of assignment mailed, letter mailed) for a cohort, by MAILING_DATES."""
+    if MAILING_DATES == MailingDates.RECORDED:
+        noarfi = dict(_first_sent(NOARFI_DELIVERY).filter(case_id__in=cohort.values("pk")).values_list("case_id", "first"))
+        letter = dict(_first_sent(LETTER_DELIVERY).filter(case_id__in=cohort.values("pk")).values_list("case_id", "first"))
+        return {pk: (noarfi.get(pk), letter.get(pk)) for pk in letter}
+    return {pk: (assigned, decided) for pk, assigned, decided in cohort.values_list("pk", "assigned_on", "decided_on")}
 
 
 def case_outcome(decisions: list[str]) -> str:
@@ -319,6 +343,7 @@ def letters_issued(month: date, out: MonthFigures) -> None:
         )
     }
     specialties = case_specialties(cohort)
+    mailings = _mailing_dates(cohort)
     decisions = defaultdict(list)
     items = (
         ItemDecision.objects.filter(determination__case__in=cohort, determination__status=Determination.Status.FINAL)
@@ -330,7 +355,9 @@ def letters_issued(month: date, out: MonthFigures) -> None:
 
     for case_id, row in cases.items():
         review_type = row["review_type"]
-        noarfi_on, letter_on = _mailing_dates(row)
+        noarfi_on, letter_on = mailings.get(case_id, (None, None))
+        if letter_on is None:
+            continue  # not mailed yet (RECORDED): not an issued letter
         out.add(Metric.LETTERS, review_type)
         out.add(Metric.PROVIDERS, row["requesting_provider_id"])
         case_items = decisions.get(case_id, [])
