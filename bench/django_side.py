@@ -91,7 +91,9 @@ def statistics_urls() -> dict[str, tuple[str, str]]:
         "reports, month": ("manager", f"/reports/?start={month:%Y-%m}&end={month:%Y-%m}"),
         "reports, year": ("manager", f"/reports/?start={first:%Y-%m}&end={month:%Y-%m}"),
         "public search": ("anonymous", "/decisions/"),
-        "public search, filtered": (
+        # A filter that fills a page at both sizes, and a rare one (fewer matches than a page at 1,000 cases).
+        "public search, filtered": ("anonymous", f"/decisions/?category=Pharmaceuticals&decided_from={first:%Y-%m-%d}"),
+        "public search, rare filter": (
             "anonymous", f"/decisions/?category=Pharmaceuticals&outcome=overturned&decided_from={first:%Y-%m-%d}",
         ),
     }

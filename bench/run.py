@@ -367,7 +367,7 @@ def bench_pages(runs: int, requests: int, sizes=tuple(SIZES), only: str = "") ->
             "sizes": list(sizes)}
 
 
-STATISTICS_PAGES = "reports, month;reports, year;public search;public search, filtered"
+STATISTICS_PAGES = "reports, month;reports, year;public search;public search, filtered;public search, rare filter"
 
 
 def _dump(data) -> str:

@@ -55,7 +55,12 @@ class LateDecision(models.Model):
 
     class Meta:
         ordering = ["month", "-days_late", "case_number"]
-        indexes = [models.Index(fields=["month", "-days_late", "case_number"], name="late_decision_month_idx")]
+        indexes = [
+            models.Index(fields=["month", "-days_late", "case_number"], name="late_decision_month_idx"),
+            # A range's latest-first list reads this in order and stops at the page's rows,
+            # however many letters were late (a year at a million cases: ~30,000).
+            models.Index(fields=["-days_late", "case_number", "month"], name="late_decision_order_idx"),
+        ]
         constraints = [models.UniqueConstraint(fields=["month", "case_number"], name="late_decision_unique")]
 
     def __str__(self):

@@ -3,7 +3,6 @@
 from datetime import date
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
 
@@ -17,7 +16,7 @@ def cell(value, kind):
     if kind == "days":
         return f"{value:.1f}"
     if kind == "int":
-        return intcomma(value)
+        return f"{value:,}"  # en-US grouping, without the template engine's locale lookups
     if isinstance(value, date):
         return f"{value:%b} {value.day}, {value.year}"
     return value
