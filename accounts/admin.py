@@ -8,6 +8,8 @@ identification).
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from imrsite.errors import ServiceError
+
 from . import services
 from .models import Notification, User
 
@@ -28,26 +30,40 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # Turning "active" on or off goes through the audited service, as the bulk action does.
+        wanted = obj.is_active
+        toggled = change and "is_active" in form.changed_data
+        if toggled:
+            obj.is_active = not wanted
+        super().save_model(request, obj, form, change)
+        if toggled:
+            try:
+                services.user_set_active(user=obj, active=wanted, by=request.user)
+            except ServiceError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+
     @admin.action(description="Deactivate selected users (they can no longer sign in)", permissions=["change"])
     def deactivate(self, request, queryset):
-        # Signing oneself out of admin by accident would lock the operator out.
-        others = queryset.exclude(pk=request.user.pk).filter(is_active=True)
-        count = others.update(is_active=False)
-        if queryset.filter(pk=request.user.pk).exists():
-            self.message_user(request, "You cannot deactivate your own account.", messages.WARNING)
+        count = 0
+        for user in queryset.filter(is_active=True):
+            try:
+                count += services.user_set_active(user=user, active=False, by=request.user)
+            except ServiceError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
         self.message_user(request, f"Deactivated {count} user(s).", messages.SUCCESS)
 
     @admin.action(description="Reset two-factor authentication (lost phone: they set it up again)", permissions=["change"])
     def reset_two_factor(self, request, queryset):
         for user in queryset:
-            services.two_factor_reset(user=user)
+            services.two_factor_reset(user=user, by=request.user)
         self.message_user(
             request, f"Reset two-factor authentication for {queryset.count()} user(s); they enroll again at their next sign-in.", messages.SUCCESS
         )
 
     @admin.action(description="Unlock sign-in (clear failed sign-in attempts)", permissions=["change"])
     def unlock_sign_in(self, request, queryset):
-        cleared = sum(services.login_unlock(user=user) for user in queryset)
+        cleared = sum(services.login_unlock(user=user, by=request.user) for user in queryset)
         self.message_user(request, f"Cleared {cleared} lockout record(s).", messages.SUCCESS)
 
 

@@ -99,6 +99,21 @@ class AuditEvent(models.Model):
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
         REPORT_RENDER = "report.render", "Statistics report rendered"
+        EMERGENCY_REVOKE = "emergency.revoke", "Emergency access revoked"
+        USER_DEACTIVATE = "user.deactivate", "User deactivated"
+        USER_REACTIVATE = "user.reactivate", "User reactivated"
+        AUTH_MFA_RESET = "auth.mfa_reset", "Two-factor authentication reset"
+        AUTH_UNLOCK = "auth.unlock", "Sign-in lockout released"
+        REVIEWER_CREDENTIALS = "reviewer.credentials", "Reviewer credentials changed"
+        PARTY_CONTACT = "party.contact", "Party contact details changed"
+        NOTICE_ISSUE = "notice.issue", "Notice issued (rendering requested)"
+        NOTICE_RENDER = "notice.render", "Notice or mail batch rendered"
+        NOTICE_DOWNLOAD = "notice.download", "Notice or mail batch downloaded"
+        DELIVERY_UPDATE = "delivery.update", "Delivery recorded (sent, delivered, failed or retried)"
+        MAIL_BATCH = "mail_batch.update", "Mail batch prepared or mailed"
+        RECORDS_COMPLETE = "records.complete", "Records declared complete"
+        INFO_REQUEST = "info_request.update", "Information request sent, answered or expired"
+        CORRESPONDENCE_VIEW = "correspondence.view", "Correspondence list or report viewed"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

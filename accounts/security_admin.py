@@ -23,3 +23,14 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # Deleting a row releases a lockout: recorded as one, like the User action.
+    def delete_model(self, request, obj):
+        from .services import access_attempts_delete
+
+        access_attempts_delete(attempts=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        from .services import access_attempts_delete
+
+        access_attempts_delete(attempts=list(queryset), by=request.user)

@@ -122,19 +122,61 @@ def recovery_codes_generate(*, user) -> list[str]:
     return codes
 
 
-def two_factor_reset(*, user) -> int:
+def two_factor_reset(*, user, by=None) -> int:
     """Remove the user's authenticator and recovery codes (a lost phone): they
     enroll again at their next sign-in, and any session verified with the old
-    device stops being verified. Returns the number of devices removed."""
+    device stops being verified. Audited (`auth.mfa_reset`, by `by`). Returns
+    the number of devices removed."""
     with transaction.atomic():
         removed, _ = TOTPDevice.objects.filter(user=user).delete()
         static, _ = StaticDevice.objects.filter(user=user).delete()
-    return removed + (1 if static else 0)
+        devices = removed + (1 if static else 0)
+        audit.record(audit.Action.AUTH_MFA_RESET, actor=by, obj=user, detail={"devices": devices})
+    return devices
 
 
-def login_unlock(*, user) -> int:
+def login_unlock(*, user, by=None) -> int:
     """Clear the failed sign-ins that locked the user out (django-axes), from
-    every address. Returns the number of lockout records removed."""
+    every address. Audited (`auth.unlock`). Returns the number of lockout records removed."""
     from axes.utils import reset
 
-    return reset(username=user.username)
+    cleared = reset(username=user.username)
+    audit.record(audit.Action.AUTH_UNLOCK, actor=by, obj=user, detail={"records": cleared})
+    return cleared
+
+
+def access_attempts_delete(*, attempts, by=None) -> int:
+    """Delete django-axes attempt rows (the admin's other way to release a
+    lockout); one `auth.unlock` per row, naming the account when it exists."""
+    from .models import User
+
+    deleted = 0
+    with transaction.atomic():
+        for attempt in attempts:
+            account = User.objects.filter(username=attempt.username).first() if attempt.username else None
+            audit.record(
+                audit.Action.AUTH_UNLOCK, actor=by, obj=account,
+                object_type="" if account else "axes.accessattempt", object_id="" if account else attempt.pk,
+                detail={"records": 1, "attempt": attempt.pk},
+            )
+            attempt.delete()
+            deleted += 1
+    return deleted
+
+
+def user_set_active(*, user, active: bool, by=None) -> bool:
+    """Deactivate an account (it can no longer sign in; its sessions stop at
+    the next request) or reactivate it. Accounts are never deleted. Audited
+    (`user.deactivate` / `user.reactivate`); returns whether anything changed."""
+    from .models import User
+
+    if not active and by is not None and user.pk == by.pk:
+        # Signing oneself out of admin by accident would lock the operator out.
+        raise ServiceError("You cannot deactivate your own account.", field="is_active", code="self")
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, is_active=not active).update(is_active=active)
+        if changed:
+            user.is_active = active
+            action = audit.Action.USER_REACTIVATE if active else audit.Action.USER_DEACTIVATE
+            audit.record(action, actor=by, obj=user, detail={"user": user.pk})
+    return bool(changed)

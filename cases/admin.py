@@ -21,7 +21,7 @@ from reviewers.selectors import eligible_reviewers_for
 
 from imrsite.admin_mixins import ViewOnlyAdminMixin
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, EmergencyAccess, Party
 from .text import normalize_name
 
@@ -56,11 +56,27 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", "Overdue"), ("no", "Not overdue")]
 
     def queryset(self, request, queryset):
-        overdue = {"due_on__lt": timezone.localdate(), "status__in": Case.OPEN_STATUSES}
         if self.value() == "yes":
-            return queryset.filter(**overdue)
+            return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(**overdue)
+            return queryset.exclude(Case.overdue_condition())
+        return queryset
+
+
+class UntimelyFilter(admin.SimpleListFilter):
+    """Applications received after their filing window closed (accepted late or not)."""
+
+    title = "filing window"
+    parameter_name = "untimely"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Filed late"), ("no", "Filed in time")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.untimely()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Case.objects.untimely().values("pk"))
         return queryset
 
 
@@ -73,7 +89,7 @@ class DisputedItemInline(admin.TabularInline):
     can_delete = False
 
     def _case_open(self, obj):
-        return obj is not None and obj.is_open
+        return obj is not None and permissions.items_refusal(obj) is None
 
     def has_add_permission(self, request, obj=None):
         return self._case_open(obj) and super().has_add_permission(request, obj)
@@ -128,7 +144,7 @@ class CaseAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        dates = {name: cleaned.get(name) for name in ("received_on", "ur_decision_date", "date_of_injury")}
+        dates = {name: cleaned.get(name) for name in ("received_on", "ur_decision_date", "date_of_injury", "ur_decision_served_on")}
         if all(dates.values()):
             try:
                 services.validate_case_dates(**dates)
@@ -145,7 +161,8 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["employee", "claims_administrator"]
     list_filter = [
-        "status", "review_type", OverdueFilter, ("received_on", admin.DateFieldListFilter), "is_formulary_dispute", "channel",
+        "status", "review_type", OverdueFilter, UntimelyFilter, ("received_on", admin.DateFieldListFilter),
+        "is_formulary_dispute", "channel",
     ]
     search_fields = ["number", "claim_number", "employee__name", "employee__normalized_name"]
     # At 100,000 cases (BENCHMARKS.md): count at most CappedPaginator.cap rows
@@ -159,13 +176,14 @@ class CaseAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "number", "status", "review_type", "expedited_since", "ineligible_reason", "eligibility_decided_at",
-        "records_due_on", "decision_due_on", "due_on", "decided_on", "created_by", "created_at", "updated_at",
-        "eligible_reviewers",
+        "records_due_on", "records_complete_on", "decision_due_on", "due_on", "decided_on", "created_by", "created_at",
+        "updated_at", "eligible_reviewers",
     ]
     fieldsets = [
         (None, {"fields": ["number", "status", "review_type", "expedited_since"]}),
         ("Application", {"fields": [
-            "received_on", "channel", "ur_decision_date", "rfa_date", "date_of_injury", "claim_number", "eams_number",
+            "received_on", "channel", "ur_decision_date", "ur_decision_served_on", "ur_decision_service", "rfa_date",
+            "date_of_injury", "claim_number", "eams_number",
             "wcis_number", "is_formulary_dispute", "disputed_for_other_reasons", "information_not_received",
         ]}),
         ("Parties", {"fields": [
@@ -212,8 +230,9 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description="eligible reviewers (best fit first)")
     def eligible_reviewers(self, obj):
         # The same ranking and rule the assignment service applies.
-        if obj is None or obj.pk is None or obj.status not in (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE):
-            return "Only a case awaiting records or with records complete can be assigned."
+        refusal = permissions.assign_refusal(obj) if obj is not None and obj.pk is not None else None
+        if obj is None or obj.pk is None or refusal is not None:
+            return f"Not assignable: {refusal.message}." if refusal else "Not assignable yet."
         checks = eligible_reviewers_for(case=obj, include_ineligible=False)[:5]
         if not checks:
             return "No eligible reviewer."
@@ -275,7 +294,7 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Items of a closed case are part of its record.
-        if obj is not None and not obj.case.is_open:
+        if obj is not None and permissions.items_refusal(obj.case) is not None:
             return False
         return super().has_change_permission(request, obj)
 

@@ -106,6 +106,12 @@ def integer(low: int, high: int) -> Parser:
     return parse
 
 
+def boolean(value, path, problems):
+    if not isinstance(value, bool):
+        return problems.add(path, "must be true or false")
+    return value
+
+
 def nullable(parser: Parser) -> Parser:
     def parse(value, path, problems):
         return None if value is None else parser(value, path, problems)
@@ -159,6 +165,8 @@ CASE = obj(
         "review_type": F(choice(ReviewType.values)),
         "received_on": F(iso_date),
         "ur_decision_date": F(iso_date),
+        "ur_decision_served_on": F(iso_date, required=False),
+        "ur_decision_service": F(choice(Case.ServiceMethod.values), required=False),
         "assigned_on": F(iso_date, required=False),
         "records_complete_on": F(iso_date, required=False),
         "claim_number": F(text(_max_length(Case, "claim_number"))),
@@ -195,6 +203,7 @@ CASE = obj(
                         "category": F(choice(TreatmentCategory.values)),
                         "claims_administrator_guideline": F(nullable(text(blank=True))),
                         "manufacturer": F(text(_max_length(Party, "name")), required=False),
+                        "formulary": F(boolean, required=False),
                     }
                 ),
                 min_items=1,
@@ -275,9 +284,9 @@ def _check_case(case: dict, path: str, problems: _Problems) -> None:
     assigned_on = case.get("assigned_on")
     records_complete_on = case.get("records_complete_on")
     today = timezone.localdate()
+    # records_complete_on is the records service's to judge (cases.permissions), as for every caller.
     for name, value in (
         ("assigned_on", assigned_on),
-        ("records_complete_on", records_complete_on),
         ("determination.decided_on", (case.get("determination") or {}).get("decided_on")),
     ):
         if value and value > today:

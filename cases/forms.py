@@ -8,8 +8,18 @@ from django.utils import timezone
 
 from imrsite.forms import add_service_error
 
-from . import services
-from .models import MANUFACTURED_CATEGORIES, Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
+from . import deadlines, services
+from .models import (
+    MANUFACTURED_CATEGORIES,
+    Case,
+    CaseDocument,
+    DisputedItem,
+    Party,
+    PartyRole,
+    RecordsCategory,
+    ReviewType,
+    TreatmentCategory,
+)
 from .text import normalize_name
 
 
@@ -30,6 +40,14 @@ class CaseForm(forms.Form):
     received_on = forms.DateField(label="Application received", widget=DateInput())
     channel = forms.ChoiceField(label="Received by", choices=Case.Channel.choices, initial=Case.Channel.ELECTRONIC)
     ur_decision_date = forms.DateField(label="Date of UR decision", widget=DateInput())
+    ur_decision_served_on = forms.DateField(
+        label="UR decision served on", required=False, widget=DateInput(),
+        help_text="From the proof of service; blank: the decision date.",
+    )
+    ur_decision_service = forms.ChoiceField(
+        label="UR decision served by", choices=Case.ServiceMethod.choices, initial=Case.ServiceMethod.MAIL, required=False,
+        help_text=f"Mail (the default) adds {settings.IMR_MAIL_SERVICE_EXTENSION_DAYS} days to the filing window.",
+    )
     rfa_date = forms.DateField(label="RFA date", required=False, widget=DateInput())
 
     # Employee
@@ -100,7 +118,10 @@ class CaseForm(forms.Form):
         label="Reason to accept a late application",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=f"Required when the application arrived more than {settings.IMR_APPLICATION_WINDOW_DAYS} days after the UR decision.",
+        help_text=(
+            f"Required when the application arrived more than {deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} "
+            f"days after service of the UR decision ({deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail)."
+        ),
     )
     allow_duplicate = forms.BooleanField(
         label="Register anyway: this is not a duplicate of the case(s) shown", required=False
@@ -111,7 +132,9 @@ class CaseForm(forms.Form):
         self.today = today or timezone.localdate()
         self.duplicates: list[Case] = []
         self.untimely = False
-        for name in ("received_on", "ur_decision_date", "date_of_injury", "rfa_date", "employee_date_of_birth"):
+        for name in (
+            "received_on", "ur_decision_date", "ur_decision_served_on", "date_of_injury", "rfa_date", "employee_date_of_birth",
+        ):
             self.fields[name].widget.attrs["max"] = self.today.isoformat()
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -121,7 +144,9 @@ class CaseForm(forms.Form):
                 "Application",
                 Row(Column("review_type", css_class="col-md-4"), Column("channel", css_class="col-md-4"),
                     Column("received_on", css_class="col-md-4")),
-                Row(Column("ur_decision_date", css_class="col-md-4"), Column("rfa_date", css_class="col-md-4")),
+                Row(Column("ur_decision_date", css_class="col-md-4"), Column("ur_decision_served_on", css_class="col-md-4"),
+                    Column("ur_decision_service", css_class="col-md-4")),
+                Row(Column("rfa_date", css_class="col-md-4")),
             ),
             Fieldset(
                 "Employee",
@@ -189,20 +214,22 @@ class CaseForm(forms.Form):
             if data.get(name) and data[name] > self.today:
                 self.add_error(name, "cannot be in the future")
         if received and ur_date and injury:
-            for problem in services.case_date_problems(
-                received_on=received, ur_decision_date=ur_date, date_of_injury=injury, today=self.today
-            ):
+            served_on = data.get("ur_decision_served_on") or ur_date
+            problems = services.case_date_problems(
+                received_on=received, ur_decision_date=ur_date, date_of_injury=injury,
+                ur_decision_served_on=served_on, today=self.today,
+            )
+            for problem in problems:
                 if problem.field not in self.errors:  # one message per field is enough
                     add_service_error(self, problem)
-            days = (received - ur_date).days
-            if days > settings.IMR_APPLICATION_WINDOW_DAYS:
+            # The registration service's own rule, asked early so the reason box shows with the other errors.
+            late = None if problems else services.filing_window_refusal(
+                received_on=received, served_on=served_on, service=data.get("ur_decision_service") or Case.ServiceMethod.MAIL
+            )
+            if late is not None and late.code == "untimely":
                 self.untimely = True
                 if not (data.get("untimely_override_reason") or "").strip():
-                    self.add_error(
-                        "untimely_override_reason",
-                        f"Untimely: received {days} days after the UR decision (more than "
-                        f"{settings.IMR_APPLICATION_WINDOW_DAYS}). Give a reason to register it anyway.",
-                    )
+                    self.add_error("untimely_override_reason", f"{late.message[0].upper()}{late.message[1:]}. Give a reason to register it anyway.")
         return data
 
     def check_duplicates(self, descriptions: list[str]) -> None:
@@ -257,7 +284,8 @@ class CaseForm(forms.Form):
     def case_data(self) -> dict:
         d = self.cleaned_data
         keys = (
-            "review_type", "received_on", "channel", "ur_decision_date", "rfa_date", "date_of_injury", "claim_number",
+            "review_type", "received_on", "channel", "ur_decision_date", "ur_decision_served_on", "ur_decision_service",
+            "rfa_date", "date_of_injury", "claim_number",
             "eams_number", "wcis_number", "adjuster_name", "adjuster_phone", "diagnosis", "diagnosis_icd",
             "is_formulary_dispute", "disputed_for_other_reasons", "information_not_received",
         )
@@ -331,9 +359,6 @@ class ScreeningForm(forms.Form):
     untimely_override_reason = forms.CharField(
         label="Reason to accept a late application", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    notice_on = forms.DateField(label="Notice of assignment sent", widget=DateInput(), required=False,
-                                help_text="If eligible; blank means today.")
-    notice_method = forms.ChoiceField(label="Notice sent by", choices=Case.NoticeMethod.choices)
     note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -343,7 +368,6 @@ class ScreeningForm(forms.Form):
             "conditional_non_certification": case.information_not_received,
             "liability_disputed": case.liability_disputed,
             "untimely_override_reason": case.untimely_override_reason,
-            "notice_method": case.notice_method,
             "note": case.eligibility_note,
         })
         super().__init__(*args, **kwargs)
@@ -360,6 +384,12 @@ class DocumentForm(forms.Form):
     title = forms.CharField(max_length=255, required=False, help_text="Blank: the file name.")
     author = forms.CharField(max_length=200, required=False)
     dated = forms.DateField(label="Document date", required=False, widget=DateInput())
+    # The records checklist (correspondence): who sent it and which required record it is.
+    received_from = forms.ChoiceField(
+        label="Received from", required=False,
+        choices=[("", "—")] + [(r.value, r.label) for r in PartyRole if r != PartyRole.ADMINISTRATIVE_DIRECTOR],
+    )
+    records_category = forms.ChoiceField(label="Records category", required=False, choices=[("", "None")] + RecordsCategory.choices)
 
 
 class BaseDocumentFormSet(forms.BaseFormSet):
@@ -368,6 +398,7 @@ class BaseDocumentFormSet(forms.BaseFormSet):
             services.DocumentUpload(
                 uploaded_file=f.cleaned_data["file"], kind=f.cleaned_data["kind"], author=f.cleaned_data.get("author", ""),
                 dated=f.cleaned_data.get("dated"), title=f.cleaned_data.get("title", ""),
+                received_from=f.cleaned_data.get("received_from", ""), records_category=f.cleaned_data.get("records_category", ""),
             )
             for f in self.forms
             if f.has_changed() and f.cleaned_data.get("file") and not self._should_delete_form(f)
@@ -380,23 +411,16 @@ DocumentFormSet = forms.formset_factory(
 
 
 class RecordsCompleteForm(forms.Form):
-    on = forms.DateField(label="All records received on", widget=DateInput())
+    """The date only; the service says which dates and cases it accepts (`cases.permissions`)."""
 
-    def clean_on(self):
-        value = self.cleaned_data["on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("cannot be in the future")
-        return value
+    on = forms.DateField(label="Records complete on", widget=DateInput())
+    note = forms.CharField(label="Note (optional)", required=False, max_length=2000)
 
 
 class ExpediteForm(forms.Form):
-    on = forms.DateField(label="Physician's certification received on", widget=DateInput())
+    """The date only; the service says which dates and cases it accepts (`cases.permissions`)."""
 
-    def clean_on(self):
-        value = self.cleaned_data["on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("cannot be in the future")
-        return value
+    on = forms.DateField(label="Physician's certification received on", widget=DateInput())
 
 
 class AssignForm(forms.Form):

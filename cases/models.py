@@ -4,7 +4,37 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import deadlines
 from .text import normalize_name
+
+
+class DeliveryChannel(models.TextChoices):
+    """How a document reaches a party (correspondence deliveries)."""
+
+    MAIL = "mail", "Mail"
+    EMAIL = "email", "E-mail"
+    FAX = "fax", "Fax"
+    PORTAL = "portal", "Portal / API download"
+
+
+class PartyRole(models.TextChoices):
+    """The part a party plays in a case: who notices go to, who sent a record."""
+
+    EMPLOYEE = "employee", "Employee"
+    ATTORNEY = "attorney", "Employee's attorney"
+    REQUESTING_PROVIDER = "requesting_provider", "Requesting physician"
+    EMPLOYER = "employer", "Employer"
+    CLAIMS_ADMINISTRATOR = "claims_administrator", "Claims administrator"
+    ADMINISTRATIVE_DIRECTOR = "administrative_director", "Administrative Director (DWC)"
+
+
+class RecordsCategory(models.TextChoices):
+    """The records the claims administrator must send (8 CCR 9792.10.5(a)(1))."""
+
+    REPORTS = "A", "(A) Treating physician's reports of the 6 months before the request"
+    APPLICATION = "B", "(B) DWC Form IMR (without the UR determination)"
+    UR_CORRESPONDENCE = "C", "(C) UR correspondence sent to the employee"
+    SUPPORTING = "D", "(D) Materials submitted in support of the request"
 
 
 class Party(models.Model):
@@ -31,7 +61,15 @@ class Party(models.Model):
     sex = models.CharField(max_length=20, choices=Sex.choices, blank=True)
     specialty = models.CharField(max_length=120, blank=True, help_text="For physicians: type and specialty.")
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField("mailing address", blank=True)
+    # Where notices and letters reach the party (correspondence app); the
+    # preferred channel needs its own address field filled to be used.
+    email = models.EmailField("e-mail", max_length=254, blank=True)
+    fax = models.CharField("fax number", max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10, choices=DeliveryChannel.choices, default=DeliveryChannel.MAIL,
+        help_text="How notices and letters are sent to this party.",
+    )
     normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -96,9 +134,27 @@ MANUFACTURED_CATEGORIES = (
 )
 
 
+class CaseQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        """Open cases whose next deadline has passed (see `Case.overdue_condition`)."""
+        return self.filter(Case.overdue_condition(today))
+
+    def untimely(self):
+        """Applications received after the last day of their filing window
+        (`cases.deadlines.filing_window_days`, per service method), overridden or not."""
+        from datetime import timedelta
+
+        late = Q()
+        for method in Case.ServiceMethod.values:
+            last_day = models.F("ur_decision_served_on") + timedelta(days=deadlines.filing_window_days(method))
+            late |= Q(ur_decision_service=method, received_on__gt=last_day)
+        return self.filter(late)
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received: eligibility pending"
+        AWAITING_INFO = "awaiting_info", "Awaiting party information"
         INELIGIBLE = "ineligible", "Ineligible"
         DEFERRED = "deferred", "Deferred: liability disputed"
         AWAITING_RECORDS = "awaiting_records", "Awaiting records"
@@ -108,7 +164,7 @@ class Case(models.Model):
         TERMINATED = "terminated", "Terminated"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
+    OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_INFO, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
 
     class Channel(models.TextChoices):
         MAIL = "mail", "Mail"
@@ -119,10 +175,18 @@ class Case(models.Model):
         MAIL = "mail", "Mail"
         ELECTRONIC = "electronic", "Electronic"
 
+    class ServiceMethod(models.TextChoices):
+        """How the UR decision was served on the employee: mail extends the filing window."""
+
+        MAIL = "mail", "Mail"
+        ELECTRONIC = "electronic", "Electronic (e-mail or fax)"
+        PERSONAL = "personal", "Personal delivery"
+
     class IneligibleReason(models.TextChoices):
+        NOT_SUBJECT = "not_subject", "Not subject to IMR"
         NO_SIGNATURE = "no_signature", "No signature of employee or representative"
         NO_UR_DECISION = "no_ur_decision", "UR decision not attached"
-        UNTIMELY = "untimely", "Untimely: filed more than 30 days after the UR decision"
+        UNTIMELY = "untimely", "Untimely: filed more than 30 days after service of the UR decision"
         CNC = "cnc", "UR is a conditional non-certification"
         DUPLICATE = "duplicate", "Duplicate of another application"
         LIABILITY = "liability", "Liability disputed"
@@ -136,6 +200,11 @@ class Case(models.Model):
     received_on = models.DateField("application received")
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.ELECTRONIC)
     ur_decision_date = models.DateField("UR decision date")
+    # The filing window runs from service of the decision, not its date (LC 4610.5(h)(1)).
+    ur_decision_served_on = models.DateField("UR decision served on")
+    ur_decision_service = models.CharField(
+        "UR decision served by", max_length=20, choices=ServiceMethod.choices, default=ServiceMethod.MAIL
+    )
     rfa_date = models.DateField("RFA date", null=True, blank=True)
     date_of_injury = models.DateField()
     claim_number = models.CharField(max_length=60, db_index=True)
@@ -194,7 +263,11 @@ class Case(models.Model):
     )
 
     # Process dates and deadlines (domain.md §2.4–2.7)
-    assigned_on = models.DateField("notice of assignment sent", null=True, blank=True)
+    # The recorded copy of the NOARFI's sending to the claims administrator
+    # (date and mail/electronic), written by the correspondence service when
+    # that delivery is recorded sent; the records clock reads it. Indexed for
+    # the DWC statistics ("NOARFI mailing" to "FDL mailing").
+    assigned_on = models.DateField("notice of assignment sent", null=True, blank=True, db_index=True)
     notice_method = models.CharField(max_length=20, choices=NoticeMethod.choices, default=NoticeMethod.ELECTRONIC)
     expedited_since = models.DateField(null=True, blank=True)
     records_due_on = models.DateField(null=True, blank=True)
@@ -203,12 +276,17 @@ class Case(models.Model):
     # The next deadline that matters for the case's status; what lists sort by.
     due_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
+    # The first recorded sending of the Final Determination Letter to a party
+    # (correspondence), for the DWC statistics; appeal deadlines run per recipient.
+    letter_mailed_on = models.DateField("letter mailed", null=True, blank=True, db_index=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "number"]
@@ -221,7 +299,7 @@ class Case(models.Model):
             models.Index(fields=["decided_on"], name="case_decided_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["received", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=["received", "awaiting_info", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
             models.CheckConstraint(condition=Q(review_type__in=["standard", "expedited"]), name="case_review_type_valid"),
             models.CheckConstraint(
                 condition=Q(date_of_injury__lte=models.F("ur_decision_date")),
@@ -234,6 +312,18 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="ineligible") | ~Q(ineligible_reason=""),
                 name="case_ineligible_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(ur_decision_served_on__gte=models.F("ur_decision_date")),
+                name="case_ur_served_after_decision",
+            ),
+            # The application carries a copy of the decision, so it follows its service.
+            models.CheckConstraint(
+                condition=Q(ur_decision_served_on__lte=models.F("received_on")),
+                name="case_ur_served_before_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(ur_decision_service__in=["mail", "electronic", "personal"]), name="case_ur_service_valid"
             ),
         ]
 
@@ -253,13 +343,58 @@ class Case(models.Model):
     def is_expedited(self) -> bool:
         return self.review_type == ReviewType.EXPEDITED
 
+    # Which stored deadline binds now (`due_on`); a countdown runs only while it does.
     @property
-    def days_after_ur_decision(self) -> int:
-        return (self.received_on - self.ur_decision_date).days
+    def records_clock_running(self) -> bool:
+        return self.status == self.Status.AWAITING_RECORDS
+
+    @property
+    def decision_clock_running(self) -> bool:
+        return self.status in (self.Status.RECORDS_COMPLETE, self.Status.IN_REVIEW)
+
+    # --- the filing window and applicability (computed in cases.deadlines) ---------
+
+    @property
+    def filing_deadline(self):
+        """Last day a timely application could be received."""
+        return deadlines.filing_deadline(served_on=self.ur_decision_served_on, service=self.ur_decision_service)
+
+    @property
+    def days_after_service(self) -> int:
+        return (self.received_on - self.ur_decision_served_on).days
 
     @property
     def is_untimely(self) -> bool:
-        return self.days_after_ur_decision > settings.IMR_APPLICATION_WINDOW_DAYS
+        """Received after the filing window closed (whether or not a late filing was accepted)."""
+        return deadlines.is_untimely(
+            received_on=self.received_on, served_on=self.ur_decision_served_on, service=self.ur_decision_service
+        )
+
+    @property
+    def is_subject_to_imr(self) -> bool:
+        return deadlines.is_subject_to_imr(
+            date_of_injury=self.date_of_injury, ur_decision_communicated_on=self.ur_decision_served_on
+        )
+
+    # --- overdue: one condition, in SQL and in Python ------------------------------
+
+    @staticmethod
+    def overdue_condition(today=None, prefix: str = "") -> Q:
+        """An open case whose next deadline (`due_on`) is before today; `prefix`
+        ("case__") applies it across a relation. `is_overdue_on` is the same test on one row."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return Q(**{f"{prefix}status__in": Case.OPEN_STATUSES, f"{prefix}due_on__lt": today})
+
+    def is_overdue_on(self, today) -> bool:
+        return bool(self.is_open and self.due_on and self.due_on < today)
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.is_overdue_on(timezone.localdate())
 
 
 class DisputedItem(models.Model):
@@ -319,6 +454,10 @@ class CaseDocument(models.Model):
     author = models.CharField(max_length=200, blank=True)
     dated = models.DateField("document date", null=True, blank=True)
     received_on = models.DateField(null=True, blank=True)
+    # Where it came from and which required record it is (the records checklist, 9792.10.5).
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_from = models.CharField(max_length=30, choices=PartyRole.choices, blank=True)
+    records_category = models.CharField(max_length=1, choices=RecordsCategory.choices, blank=True)
     file = models.FileField(upload_to=document_upload_to, blank=True, max_length=255)
     original_filename = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
@@ -332,6 +471,9 @@ class CaseDocument(models.Model):
     class Meta:
         ordering = ["case", "dated", "id"]
         indexes = [models.Index(fields=["case", "kind"], name="document_case_kind_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(records_category__in=["", "A", "B", "C", "D"]), name="document_records_category_valid"),
+        ]
 
     def __str__(self):
         return self.title

@@ -1,61 +1,15 @@
-"""Reads on cases, starting with who may see which case.
+"""Reads on cases.
 
-`visible_cases` is the one queryset every case, document and letter view
-starts from: staff see all cases, a reviewer only those offered or assigned
-to them (any other case is a 404, the same as a case that does not exist).
+Who may see which case is `cases.visibility`; its functions are also
+importable from here, where the first callers found them.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Prefetch, QuerySet
 
-from accounts.roles import user_roles
 from reviewers.models import Assignment
 
 from .models import Case, DisputedItem
-
-
-def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """`base` (default: all cases) narrowed to what the user may see."""
-    qs = base if base is not None else Case.objects.all()
-    roles = user_roles(user)
-    if roles.staff:
-        return qs
-    if user is None or not user.is_authenticated or not user.is_active:
-        return qs.none()
-    # Break-glass grants (EmergencyAccess) open one case each until they expire or are revoked.
-    visible = Q(pk__in=emergency_case_ids(user))
-    if roles.reviewer and hasattr(user, "reviewer"):
-        # Declined or withdrawn assignments drop access at once (reassignment revokes).
-        visible |= Q(
-            pk__in=Assignment.objects.filter(
-                reviewer=user.reviewer, status__in=[*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED]
-            ).values("case_id")
-        )
-    return qs.filter(visible)
-
-
-def emergency_case_ids(user, now=None) -> QuerySet:
-    """Ids of the cases an emergency grant in force opens to this user (a subquery)."""
-    from .models import EmergencyAccess
-
-    return EmergencyAccess.objects.active(now).filter(user=user).values("case_id")
-
-
-def case_for_user(user, number: str, base: QuerySet[Case] | None = None) -> Case:
-    """The case if this user may see it; 404 otherwise (no existence oracle)."""
-    case = visible_cases(user, base).filter(number=number).first()
-    if case is None:
-        from accounts import audit
-
-        # Someone else's case or no case at all: the user sees the same 404,
-        # the audit trail tells them apart.
-        existing = Case.objects.filter(number=number).values_list("pk", flat=True).first()
-        audit.denied(
-            case=existing, object_type="cases.case", object_id=existing or "",
-            reason="not_visible" if existing else "no_such_case",
-        )
-        raise Http404("No such case")
-    return case
+from .visibility import case_for_user, emergency_case_ids, visible_cases  # noqa: F401  (re-exported)
 
 
 # --- intake pages ----------------------------------------------------------
@@ -89,7 +43,7 @@ def case_search(
     if review_type in ("standard", "expedited"):
         qs = qs.filter(review_type=review_type)
     if overdue:
-        qs = qs.filter(status__in=Case.OPEN_STATUSES, due_on__lt=today)
+        qs = qs.overdue(today)
     return qs.order_by(F("due_on").asc(nulls_last=True), "-received_on", "number")
 
 
@@ -137,19 +91,21 @@ def case_assignments(case: Case):
 
 def screening_checklist(case: Case) -> list[dict]:
     """The §2.3 checklist as the case page shows it: what passes, what fails, why."""
-    from django.conf import settings
-
+    from . import deadlines
     from .services import screening_duplicates
 
     duplicates = screening_duplicates(case=case)
-    days = case.days_after_ur_decision
-    window = settings.IMR_APPLICATION_WINDOW_DAYS
+    served = (
+        f"UR decision served {case.ur_decision_served_on:%b %-d, %Y} ({case.get_ur_decision_service_display().lower()}); "
+        f"received {case.days_after_service} days later; last timely day {case.filing_deadline:%b %-d, %Y}"
+    )
     if not case.is_untimely:
-        timely = (True, f"received {days} days after the UR decision")
+        timely = (True, served)
     elif case.untimely_override_reason:
-        timely = (True, f"received {days} days after the UR decision; override: {case.untimely_override_reason}")
+        timely = (True, f"{served}; late filing accepted: {case.untimely_override_reason}")
     else:
-        timely = (False, f"received {days} days after the UR decision (more than {window})")
+        timely = (False, f"{served}: late")
+    subject = case.is_subject_to_imr
     # The clerk's answers count once screening is recorded; before that they are open questions.
     screened = case.eligibility_decided_at is not None
 
@@ -157,9 +113,24 @@ def screening_checklist(case: Case) -> list[dict]:
         return value if screened else None
 
     return [
+        {
+            "code": "not_subject",
+            "label": "Subject to IMR (LC 4610.5(a))",
+            "ok": subject,
+            "detail": f"injured {case.date_of_injury:%b %-d, %Y}; UR decision served {case.ur_decision_served_on:%b %-d, %Y}"
+            + ("" if subject else f". {deadlines.applicability_rule()}"),
+        },
         {"code": "no_signature", "label": "Signed by the employee or representative", "ok": answer(case.signature_present), "detail": ""},
         {"code": "no_ur_decision", "label": "UR decision attached", "ok": answer(case.ur_decision_attached), "detail": ""},
-        {"code": "untimely", "label": f"Filed within {window} days of the UR decision", "ok": timely[0], "detail": timely[1]},
+        {
+            "code": "untimely",
+            "label": (
+                f"Filed within {deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} days of service of the UR decision "
+                f"({deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail)"
+            ),
+            "ok": timely[0],
+            "detail": timely[1],
+        },
         {"code": "cnc", "label": "Not a conditional non-certification", "ok": answer(not case.information_not_received), "detail": ""},
         {
             "code": "duplicate",

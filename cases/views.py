@@ -27,7 +27,7 @@ from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import Reviewer
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import (
     AssignForm,
     CaseForm,
@@ -137,7 +137,7 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
 
     today = timezone.localdate()
     open_assignment = case.open_assignments[0] if case.open_assignments else None
-    assignable = case.status in reviewer_services.ASSIGNABLE_STATUSES and open_assignment is None
+    can = permissions.case_permissions(case, user=request.user)
     letter_template = _letter_status_template()
     # The letters panel (it reads the letters itself) appears once there are any.
     has_letters = bool(letter_template) and Letter.objects.filter(determination__case=case).exists()
@@ -148,21 +148,14 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "items": case.items.all(),
         "documents": case.documents.all(),
         "checklist": selectors.screening_checklist(case),
-        # A countdown runs only while the deadline still binds someone.
-        "records_clock_running": case.status == Case.Status.AWAITING_RECORDS,
-        "decision_clock_running": case.status in (Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW),
-        "can_screen": case.status in (Case.Status.RECEIVED, Case.Status.DEFERRED),
+        "can": can,
         "screening_form": forms.get("screening_form") or ScreeningForm(case=case),
         "document_formset": forms.get("document_formset") or DocumentFormSet(prefix="docs"),
-        "can_mark_records_complete": case.status in (Case.Status.AWAITING_RECORDS, Case.Status.IN_REVIEW)
-        and case.records_complete_on is None,
         "records_form": forms.get("records_form") or RecordsCompleteForm(initial={"on": today}),
-        "can_expedite": case.is_open and not case.is_expedited,
         "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}),
         "open_assignment": open_assignment,
         "assignments": selectors.case_assignments(case),
-        "assignable": assignable,
-        "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if assignable else [],
+        "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if can.assign else [],
         "assign_form": forms.get("assign_form"),
         "letter_template": letter_template,
         "has_letters": has_letters,
@@ -199,15 +192,16 @@ def case_screen(request, number):
                 liability_disputed=d["liability_disputed"],
                 untimely_override_reason=d.get("untimely_override_reason", ""),
                 note=d.get("note", ""),
-                notice_on=d.get("notice_on"),
-                notice_method=d["notice_method"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             result = outcome.case
             if outcome.eligible:
-                messages.success(request, f"Eligible. Records are due {result.records_due_on:%B %-d, %Y}.")
+                messages.success(
+                    request,
+                    "Eligible. The notice of assignment is issued; records become due when it is sent to the claims administrator.",
+                )
             elif result.status == Case.Status.DEFERRED:
                 messages.warning(request, "Deferred: the claims administrator disputes liability.")
             else:
@@ -263,7 +257,9 @@ def records_complete(request, number):
     form = RecordsCompleteForm(request.POST)
     if form.is_valid():
         try:
-            case = services.case_mark_records_complete(case=case, on=form.cleaned_data["on"])
+            from correspondence.services import records_mark_complete  # the records checklist's decision
+
+            case = records_mark_complete(case=case, on=form.cleaned_data["on"], user=request.user, note=form.cleaned_data["note"])
         except ServiceError as exc:
             add_service_error(form, exc, prefix_map={"records_complete_on": "on"})
         else:

@@ -12,7 +12,6 @@ orchestrates cases, reviewers and determinations alike.
 
 from django.db import transaction
 
-from cases import deadlines
 from cases import services as case_services
 from cases.bundle import BundleError, load_bundle
 from cases.models import Case, CaseDocument, Party
@@ -23,8 +22,6 @@ from reviewers.models import Reviewer
 from . import services as determination_services
 from .models import EvidenceLevel, Guideline
 
-# Imported cases were accepted by the system they come from, late or not.
-UNTIMELY_OVERRIDE_REASON = "Imported: filed as received"
 # The bundle format has no field for it; say so rather than invent one.
 LOWER_LEVEL_REASON = "Imported from a case bundle: the source record states no reason."
 
@@ -117,16 +114,40 @@ def _import_case(spec: dict, prefix: str) -> Case:
         if item.get("manufacturer") else None
         for i, item in enumerate(spec["disputed_items"])
     ]
-    late = spec["received_on"] > deadlines.application_deadline(spec["ur_decision_date"])
+    served_on = spec.get("ur_decision_served_on", spec["ur_decision_date"])
+    service = spec.get("ur_decision_service", Case.ServiceMethod.MAIL)
+    try:
+        case_services.validate_case_dates(
+            received_on=spec["received_on"], ur_decision_date=spec["ur_decision_date"],
+            date_of_injury=spec["date_of_injury"], ur_decision_served_on=served_on,
+        )
+    except ServiceError as exc:
+        raise _refusal(exc, prefix, {}) from exc
+    # A bundle carries no override reason: a case IMR does not cover, or filed
+    # late, is refused rather than imported as if it had been accepted.
+    refusals = (
+        ("date_of_injury", case_services.applicability_refusal(
+            date_of_injury=spec["date_of_injury"], served_on=served_on)),
+        ("received_on", case_services.filing_window_refusal(
+            received_on=spec["received_on"], served_on=served_on, service=service)),
+    )
+    for name, refusal in refusals:
+        if refusal is not None:
+            raise _CaseRefused(f"{prefix}.{name}", refusal.message)
     try:
         case = case_services.case_register(
             data=case_services.CaseData(
                 review_type=spec["review_type"],
                 received_on=spec["received_on"],
                 ur_decision_date=spec["ur_decision_date"],
+                ur_decision_served_on=served_on,
+                ur_decision_service=service,
                 date_of_injury=spec["date_of_injury"],
                 claim_number=spec["claim_number"],
                 diagnosis=spec.get("diagnosis", ""),
+                # The clock is the case's: one formulary item puts the case on
+                # the 5-working-day clock (the shortest clock governs).
+                extra={"is_formulary_dispute": any(item.get("formulary", False) for item in spec["disputed_items"])},
                 **parties,
             ),
             items=[
@@ -139,10 +160,9 @@ def _import_case(spec: dict, prefix: str) -> Case:
                 for item, manufacturer in zip(spec["disputed_items"], manufacturers)
             ],
             number=spec.get("case_number"),
-            untimely_override_reason=UNTIMELY_OVERRIDE_REASON if late else "",
         )
     except ServiceError as exc:
-        raise _refusal(exc, prefix, {"untimely_override_reason": "received_on"}) from exc
+        raise _refusal(exc, prefix, {}) from exc
 
     CaseDocument.objects.bulk_create(
         [

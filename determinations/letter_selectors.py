@@ -1,6 +1,6 @@
 """Reads on letters: which letters a case shows, and which one a user may download.
 
-Every read starts from `cases.selectors.case_for_user`, the one access rule:
+Every read starts from `cases.visibility.case_for_user`, the one access rule:
 staff see every case, a reviewer only the cases assigned to them, and
 anyone else gets a 404.
 """
@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.models import Case
-from cases.selectors import case_for_user
+from cases.visibility import case_for_user
 
 from .models import Determination, Letter
 

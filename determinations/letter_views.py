@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from accounts import audit
 from accounts.sessions import passive_session
-from cases.selectors import case_for_user
+from cases.visibility import case_for_user
 from imrsite.downloads import protect_file_response
 
 from .letter_selectors import letter_for_user, letters_for_case

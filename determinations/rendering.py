@@ -371,6 +371,9 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         for doc in case.documents.all()
     ]
     provider = case.requesting_provider
+    # Who the parties' letter is addressed to and copied to (correspondence's recipient rules).
+    from correspondence.recipients import letter_distribution
+
     title = f"Final Determination Letter, IMR Case {case.number}" + (" (redacted public copy)" if public else "")
     return {
         "public": public,
@@ -379,6 +382,10 @@ def letter_context(*, determination: Determination, variant: str) -> dict:
         "imro_short_name": settings.IMRO_SHORT_NAME,
         "imro_address": settings.IMRO_ADDRESS,
         "letter_date": f"{on.strftime('%B')} {on.day}, {on.year}",
+        # Issued and mailed the day it is decided (that day's mail batch); each
+        # recipient's recorded delivery is what the appeal clock reads.
+        "mailing_date": _fmt(on),
+        "distribution": None if public else letter_distribution(case),
         "case_number": case.number,
         "assigned_on": _fmt(case.assigned_on),
         "ur_decision_date": _fmt(case.ur_decision_date),
@@ -412,24 +419,25 @@ def letter_html(*, determination: Determination, variant: str, stylesheet_href: 
 # --- PDF ----------------------------------------------------------------------
 
 @functools.cache
-def _extra_stylesheet(path: str):
-    """Another document's print stylesheet (e.g. the statistics report's), parsed once per
-    process with the letters' font configuration, applied after the letter stylesheet."""
+def _extra_style(name: str):
+    """Another stylesheet of the family in static/letters/ (notices, cover sheets), parsed once per process."""
     from weasyprint import CSS
 
     font_config, _ = _style()
-    return CSS(filename=path, font_config=font_config, url_fetcher=letter_url_fetcher())
+    path = (ASSETS_DIR / name).resolve()
+    if not path.is_relative_to(ASSETS_DIR.resolve()):
+        raise ValueError(f"stylesheets come from static/letters/ only, not {name!r}")
+    return CSS(filename=str(path), font_config=font_config, url_fetcher=letter_url_fetcher())
 
 
-def html_to_pdf(html: str, *, stylesheet: Path | None = None) -> RenderedPDF:
-    """PDF/A-3u bytes of a letter's HTML, with the letter stylesheet and bundled font
-    (and `stylesheet`, a document's own print rules on top, if given)."""
+def html_to_pdf(html: str, *, extra_stylesheets: tuple[str, ...] = ()) -> RenderedPDF:
+    """PDF/A-3u bytes of a letter's (or notice's) HTML, with the letter stylesheet
+    (plus `extra_stylesheets` of static/letters/) and the bundled font."""
     from weasyprint import HTML
 
     font_config, css = _style()
     fetcher = letter_url_fetcher()
-    extra = [_extra_stylesheet(str(stylesheet))] if stylesheet else []
-    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css, *extra]}
+    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [css, *(_extra_style(name) for name in extra_stylesheets)]}
     document = HTML(string=html, base_url=ASSETS_DIR.resolve().as_uri() + "/", url_fetcher=fetcher).render(
         font_config=font_config, **options
     )

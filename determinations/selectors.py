@@ -4,17 +4,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Case, DisputedItem
+
+# Who sees which case lives in cases.visibility; the review views find these names here too.
+from cases.visibility import (  # noqa: F401  (re-exported)
+    REVIEWER_ACCESS_STATUSES,
+    reviewer_assignment,
+    reviewer_case_file_cases,
+    reviewer_cases,
+)
 from reviewers.models import Assignment, Reviewer
 
 from .models import Determination, Guideline, ItemDecision
-
-# Assignments that still give the reviewer the case (see cases.selectors.visible_cases).
-REVIEWER_ACCESS_STATUSES = (*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED)
 
 
 @dataclass
@@ -54,28 +59,6 @@ class ReviewerQueue:
 QUEUE_LIMIT = 50
 
 
-def reviewer_cases(reviewer: Reviewer) -> QuerySet[Case]:
-    """The cases this reviewer works on: the base the review views pass to `case_for_user`.
-
-    Narrower than `visible_cases` for staff who also review: the review pages
-    are about the reviewer's own assignments only.
-    """
-    return Case.objects.filter(
-        pk__in=Assignment.objects.filter(reviewer=reviewer, status__in=REVIEWER_ACCESS_STATUSES).values("case_id")
-    )
-
-
-def reviewer_case_file_cases(reviewer: Reviewer) -> QuerySet[Case]:
-    """`reviewer_cases` plus the cases an emergency grant opens to this reviewer:
-    the base of the (read-only) case file page, never of the pages that write."""
-    from cases.selectors import emergency_case_ids
-
-    return Case.objects.filter(
-        Q(pk__in=Assignment.objects.filter(reviewer=reviewer, status__in=REVIEWER_ACCESS_STATUSES).values("case_id"))
-        | Q(pk__in=emergency_case_ids(reviewer.user))
-    )
-
-
 def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT) -> ReviewerQueue:
     """The reviewer's dashboard: offered and accepted cases, and those completed
     this month, most urgent first (at most `limit` rows); two queries whatever
@@ -96,7 +79,7 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
         to_accept=Count("pk", filter=Q(status=Assignment.Status.OFFERED)),
         in_progress=Count("pk", filter=Q(status=Assignment.Status.ACCEPTED)),
         finalized_this_month=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
-        overdue=Count("pk", filter=is_open & Q(case__due_on__lt=today)),
+        overdue=Count("pk", filter=is_open & Case.overdue_condition(today, prefix="case__")),
     )
     queue = ReviewerQueue(**counts)
     current_determination = Determination.objects.filter(case=OuterRef("case_id")).exclude(
@@ -123,7 +106,7 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
     )
     for assignment in rows:
         case = assignment.case
-        overdue = assignment.is_open and case.due_on is not None and case.due_on < today
+        overdue = assignment.is_open and case.is_overdue_on(today)
         queue.rows.append(
             QueueRow(
                 assignment=assignment,
@@ -135,15 +118,6 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
             )
         )
     return queue
-
-
-def reviewer_assignment(*, reviewer: Reviewer, case: Case) -> Assignment | None:
-    """The reviewer's assignment that gives them this case (open or completed)."""
-    return (
-        Assignment.objects.filter(reviewer=reviewer, case=case, status__in=REVIEWER_ACCESS_STATUSES)
-        .order_by("-assigned_at")
-        .first()
-    )
 
 
 def current_determination(*, case: Case) -> Determination | None:

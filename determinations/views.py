@@ -1,7 +1,7 @@
 """Review pages: a physician reviewer's queue, case file and determination.
 
 Every page is for the reviewer role only (others: 403) and finds its case
-through `cases.selectors.case_for_user`, narrowed to the reviewer's own
+through `cases.visibility.case_for_user`, narrowed to the reviewer's own
 assignments: any other case is a 404, exactly like a case that does not exist.
 """
 
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import audit
 from accounts.roles import user_roles
-from cases.selectors import case_for_user
+from cases.visibility import case_for_user
 from imrsite.errors import ServiceError
 from imrsite.forms import add_service_error
 from reviewers import services as reviewer_services

@@ -1,6 +1,6 @@
 """Function-level access: which role may open which page.
 
-Object-level access (which case) is `cases.selectors.visible_cases`; this
+Object-level access (which case) is `cases.visibility`; this
 only says whether the page is for the user's role at all.
 """
 

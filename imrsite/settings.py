@@ -6,7 +6,7 @@ in-process, DEBUG on.
 """
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "determinations",
     "reports",
     "publications",
+    "correspondence",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     # The public index catches up with public copies a lost task did not publish.
     "sweep-publications": {"task": "publications.sweep", "schedule": 300.0},
     "sweep-report-documents": {"task": "reports.sweep_documents", "schedule": 300.0},
+    "sweep-notices": {"task": "correspondence.sweep_notices", "schedule": 300.0},
+    "sweep-mail-batches": {"task": "correspondence.sweep_mail_batches", "schedule": 300.0},
+    # Catch-up of everything correspondence owes (NOARFIs due, letter
+    # distributions, e-mails to send, information and records time-outs).
+    "correspondence-due": {"task": "correspondence.run_due", "schedule": 300.0},
 }
 
 # --- Letters ---------------------------------------------------------------
@@ -233,6 +239,31 @@ PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "120/60")
 PUBLIC_RATE_LIMIT_CACHE = "default"
 # How long browsers and proxies may reuse a public page before asking again (then 304 if unchanged).
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
+# --- E-mail (correspondence deliveries) ----------------------------------------
+# Notices are e-mailed by a Celery task through Django's e-mail framework; the
+# message never carries health information, only a link behind sign-in.
+# correspondence.mail.EmailBackend is Django's SMTP backend that records the
+# send just before the SMTP transaction commits (end of DATA).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "correspondence.mail.EmailBackend" if EMAIL_HOST or not DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMR notices <notices@imro.example.org>")
+# Absolute address of this site, for the links in e-mails.
+IMR_SITE_URL = os.environ.get("IMR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "5"))
+# Optional "module.function" that says whether the relay accepted a Message-ID
+# (True/False/None); without it an e-mail interrupted after the commit point
+# waits for staff to check the mail log instead of being sent twice.
+EMAIL_RECONCILER = os.environ.get("EMAIL_RECONCILER", "")
 
 # --- The organization and the rules --------------------------------------
 IMRO_NAME = os.environ.get("IMRO_NAME", "Pacific Independent Review Organization")
@@ -249,7 +280,14 @@ IMR_REVIEWER_MIN_WEEKLY_HOURS = int(os.environ.get("IMR_REVIEWER_MIN_WEEKLY_HOUR
 
 # Statutory time frames (domain.md §2.2, §2.5, §2.7). Values marked
 # (unconfirmed) in the brief are settings so they can change by effective date.
-IMR_APPLICATION_WINDOW_DAYS = 30
+# Which disputes IMR covers (LC 4610.5(a)): injuries on or after the first
+# date, or any UR decision communicated on or after the second.
+IMR_APPLIES_TO_INJURIES_FROM = date.fromisoformat(os.environ.get("IMR_APPLIES_TO_INJURIES_FROM", "2013-01-01"))
+IMR_APPLIES_TO_UR_DECISIONS_FROM = date.fromisoformat(os.environ.get("IMR_APPLIES_TO_UR_DECISIONS_FROM", "2013-07-01"))
+# Filing window: days from service of the UR decision (LC 4610.5(h)(1); 8 CCR
+# 9792.10.1(b)); service by mail adds calendar days (CCP 1013(a): 5 within California).
+IMR_APPLICATION_WINDOW_DAYS = int(os.environ.get("IMR_APPLICATION_WINDOW_DAYS", "30"))
+IMR_MAIL_SERVICE_EXTENSION_DAYS = int(os.environ.get("IMR_MAIL_SERVICE_EXTENSION_DAYS", "5"))
 IMR_RECORDS_DUE_DAYS_MAIL = 15
 IMR_RECORDS_DUE_DAYS_ELECTRONIC = 12
 IMR_RECORDS_DUE_HOURS_EXPEDITED = 24
@@ -265,6 +303,28 @@ IMR_STATE_HOLIDAY_NAMES = frozenset({
     "New Year's Day", "Martin Luther King Jr. Day", "Presidents' Day", "Cesar Chavez Day", "Memorial Day",
     "Independence Day", "Labor Day", "Veterans Day", "Thanksgiving Day", "Day After Thanksgiving", "Christmas Day",
 })
+
+# Correspondence (issue 12): notices, deliveries, the records clock.
+IMR_NOARFI_BUSINESS_DAYS = 1  # 9792.10.4(b): within one business day of the eligibility finding
+IMR_PARTY_INFORMATION_BUSINESS_DAYS = int(os.environ.get("IMR_PARTY_INFORMATION_BUSINESS_DAYS", "5"))  # 9792.10.3(c)
+IMR_APPEAL_DAYS = 30  # LC 4610.6(h): from service of the determination
+# CCP 1013's 5 days for service by mail (unconfirmed: Matute v. LAUSD, 2015).
+IMR_APPEAL_MAIL_EXTENSION_DAYS = int(os.environ.get("IMR_APPEAL_MAIL_EXTENSION_DAYS", "5"))
+# Channels that count as "sent electronically" for the 12-day records clock
+# (9792.10.5); fax among them is (unconfirmed).
+IMR_ELECTRONIC_CHANNELS = frozenset(env_list("IMR_ELECTRONIC_CHANNELS", "email,fax,portal"))
+# 8 CCR 9792.12(c)(6): late IMR records, per case.
+IMR_LATE_RECORDS_PENALTY_PER_DAY = int(os.environ.get("IMR_LATE_RECORDS_PENALTY_PER_DAY", "500"))
+IMR_LATE_RECORDS_PENALTY_CAP = int(os.environ.get("IMR_LATE_RECORDS_PENALTY_CAP", "5000"))
+# The Administrative Director receives every Final Determination Letter
+# (domain.md §2.9; the exact address is (unconfirmed)).
+IMR_AD_NAME = os.environ.get("IMR_AD_NAME", "Administrative Director, Division of Workers' Compensation, IMR Unit")
+IMR_AD_ADDRESS = os.environ.get("IMR_AD_ADDRESS", "1515 Clay Street, 17th Floor, Oakland, CA 94612")
+IMR_AD_EMAIL = os.environ.get("IMR_AD_EMAIL", "")
+IMR_AD_CHANNEL = os.environ.get("IMR_AD_CHANNEL", "mail")
+# The catch-up job issues notices and letter distributions the events missed
+# for findings and decisions this recent (older ones predate the system).
+IMR_CORRESPONDENCE_CATCH_UP_DAYS = int(os.environ.get("IMR_CORRESPONDENCE_CATCH_UP_DAYS", "30"))
 
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

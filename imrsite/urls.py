@@ -19,6 +19,7 @@ urlpatterns = [
     path("letters/", include("determinations.letter_urls")),
     path("reports/", include("reports.urls")),
     path("decisions/", include("publications.urls")),
+    path("correspondence/", include("correspondence.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -2,12 +2,10 @@
 
 The HTML is a print template of its own (no Bootstrap): the same Tables and
 SVG charts as the page, nothing to fetch; its print stylesheet
-(reports/report_print.css) goes to `determinations.rendering.html_to_pdf`
+(static/letters/report.css) goes to `determinations.rendering.html_to_pdf`
 after the letters' own, which makes the PDF; the engine claims,
 renders, stores, verifies and sweeps it like a letter (`REPORT_DOCUMENT`).
 """
-
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,7 +23,7 @@ from .models import ReportDocument
 from .selectors import Period, Report, late_decisions, report
 
 TEMPLATE = "reports/report_pdf.html"
-STYLESHEET = Path(__file__).resolve().parent / "report_print.css"
+STYLESHEET = "report.css"  # in static/letters/, beside the letters' own
 PRINT_TABLES = [
     "applications", "ineligible", "letters", "by_category", "by_subcategory", "by_specialty", "by_review_type",
     "ages", "age_distribution", "timeliness", "late", "records", "pharmacy", "concentration",
@@ -49,7 +47,7 @@ def report_html(data: Report) -> str:
 
 
 def report_pdf(data: Report) -> pipeline.RenderedPDF:
-    return html_to_pdf(report_html(data), stylesheet=STYLESHEET)
+    return html_to_pdf(report_html(data), extra_stylesheets=(STYLESHEET,))
 
 
 def _render(row: ReportDocument) -> pipeline.RenderedPDF:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.roles import user_roles
 from cases import services as case_services
+from cases.permissions import assign_refusal, require
 from cases.models import Case, Party
 from accounts import audit
 from imrsite.errors import ServiceError
@@ -25,8 +26,6 @@ ATTESTATION_TEXT = (
     "or IPA, the facility where the treatment would be provided, or the developer or manufacturer of the "
     "disputed treatment, and I have not treated or examined the employee."
 )
-
-ASSIGNABLE_STATUSES = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE)
 
 
 @dataclass
@@ -173,12 +172,7 @@ def reviewer_assign(
     try:
         with transaction.atomic():
             case = case_services.case_lock(case)
-            if case.status not in ASSIGNABLE_STATUSES:
-                raise ServiceError(
-                    f"a case that is {case.get_status_display().lower()} cannot be assigned", field="reviewer", code="not_assignable"
-                )
-            if case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
-                raise ServiceError("the case already has a reviewer", field="reviewer", code="already_assigned")
+            require(assign_refusal(case))
             reviewer, check = _checked_reviewer(reviewer.pk, case, on, check_capacity)
             assignment = Assignment.objects.create(
                 case=case,

@@ -72,6 +72,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     status = Case.Status.RECEIVED
     received_on = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
     ur_decision_date = factory.LazyAttribute(lambda c: c.received_on - timedelta(days=12))
+    ur_decision_served_on = factory.LazyAttribute(lambda c: c.ur_decision_date)
     date_of_injury = factory.LazyAttribute(lambda c: c.ur_decision_date - timedelta(days=200))
     claim_number = factory.Sequence(lambda n: f"WC-{n:06d}")
     employee = factory.SubFactory(PersonFactory)

@@ -90,3 +90,29 @@ def build_world() -> World:
         a=_side("reviewer-a"),
         b=_side("reviewer-b"),
     )
+
+
+def correspondence_objects(world) -> dict:
+    """A ready notice on reviewer A's case, its e-mail delivery, and a ready mail batch (made once per world)."""
+    cached = getattr(world, "_correspondence", None)
+    if cached:
+        return cached
+    from django.utils import timezone
+
+    from correspondence.models import Delivery, MailBatch, Notice
+
+    today = timezone.localdate()
+    notice = Notice.objects.create(case=world.a.case, kind="noarfi", issued_on=today, send_by=today, content={})
+    batch = MailBatch.objects.create(batch_date=today, number=1)
+    for row in (notice, batch):
+        row.file.save("doc.pdf", ContentFile(PDF), save=False)
+        row.sha256 = hashlib.sha256(PDF).hexdigest()
+        row.status = row.Status.READY
+        row.page_count = 1
+        row.save()
+    delivery = Delivery.objects.create(
+        case=world.a.case, notice=notice, role="employee", name="Employee", address="employee@example.org", channel="email",
+        send_by=today,
+    )
+    world._correspondence = {"notice": notice, "batch": batch, "delivery": delivery}
+    return world._correspondence

@@ -79,6 +79,24 @@ EXPECTED = {
     "decisions:search": same(200, anonymous=200),
     "decisions:index_csv": same(200, anonymous=200),
     "decisions:pdf": same(200, anonymous=200),
+    "correspondence:list": row(LOGIN, 200, 403, 403, 200),
+    "correspondence:batch_prepare": same(405, anonymous=405),
+    "correspondence:batch_pdf": row(LOGIN, 200, 403, 403, 200),
+    "correspondence:batch_mailed": same(405, anonymous=405),
+    "correspondence:batch_retry": same(405, anonymous=405),
+    "correspondence:delivery_retry": same(405, anonymous=405),
+    "correspondence:delivery_confirm": same(405, anonymous=405),
+    "correspondence:delivery_failed": same(405, anonymous=405),
+    "correspondence:notice_retry": same(405, anonymous=405),
+    "correspondence:late_records": row(LOGIN, 200, 403, 403, 200),
+    "correspondence:late_records_csv": row(LOGIN, 200, 403, 403, 200),
+    "correspondence:open": row(LOGIN, 200, 200, 404, 200),  # the e-mail's link: whoever may see the case
+    "correspondence:notice_download": row(LOGIN, 200, 200, 404, 200),
+    "correspondence:noarfi_issue": same(405, anonymous=405),
+    "correspondence:contact_update": same(405, anonymous=405),
+    "correspondence:information_request": same(405, anonymous=405),
+    "correspondence:information_answer": same(405, anonymous=405),
+    "correspondence:reviewer_question": same(405, anonymous=405),
 }
 
 # The manager (a signed-in user with no case role): where signed-in roles differ,
@@ -178,6 +196,8 @@ def concrete_url(route, name, pattern, world):
         return reverse(name, kwargs={"pk": world.report_pdf.pk})
     if name in PUBLISHED_URLS:
         return reverse(name, kwargs={"number": world.published.case_number})
+    if name and name.startswith("correspondence:"):
+        return correspondence_url(name, pattern, world)
     if name in LETTER_URLS:
         kwargs = {"number": a.decided.number}
         if "pk" in pattern.pattern.converters:
@@ -188,6 +208,26 @@ def concrete_url(route, name, pattern, world):
         kwargs["number"] = a.case.number
     if "pk" in pattern.pattern.converters:
         kwargs["pk"] = a.document.pk
+    return reverse(name, kwargs=kwargs)
+
+
+def correspondence_url(name, pattern, world):
+    """Correspondence URLs, with a ready notice (and its e-mail delivery) on reviewer A's case and a ready mail batch."""
+    from tests.phi_world import correspondence_objects
+
+    objects = correspondence_objects(world)
+    converters = pattern.pattern.converters
+    kwargs = {}
+    if "number" in converters:
+        kwargs["number"] = world.a.case.number
+    if "token" in converters:
+        kwargs["token"] = objects["delivery"].token
+    if "role" in converters:
+        kwargs["role"] = "employee"
+    if "pk" in converters:
+        kwargs["pk"] = {"correspondence:notice_download": objects["notice"].pk, "correspondence:batch_pdf": objects["batch"].pk}.get(
+            name, objects["delivery"].pk
+        )
     return reverse(name, kwargs=kwargs)
 
 

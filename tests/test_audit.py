@@ -143,8 +143,7 @@ def test_scripted_run_leaves_every_step_on_record(client, world, django_capture_
     case = Case.objects.get(employee__last_name=sentinel)
     n = case.number
     client.post(reverse("cases:screen", args=[n]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "electronic",
-        "notice_on": case.received_on.isoformat(),
+        "signature_present": "on", "ur_decision_attached": "on", 
     })
     client.post(reverse("cases:document_upload", args=[n]), doc_post(upload(pdf_bytes(1), f"{sentinel}.pdf")))
     client.post(reverse("cases:records_complete", args=[n]), {"on": case.received_on.isoformat()})

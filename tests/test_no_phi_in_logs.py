@@ -83,8 +83,7 @@ def _work_a_case_through(client, django_capture_on_commit_callbacks):
     case = Case.objects.get(claim_number=CLAIM)
     n = case.number
     client.post(reverse("cases:screen", args=[n]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "electronic",
-        "notice_on": case.received_on.isoformat(),
+        "signature_present": "on", "ur_decision_attached": "on", 
     })
     # The file name is the patient's too: uploads are often named after them.
     upload_response = client.post(

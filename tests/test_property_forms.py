@@ -98,8 +98,8 @@ def test_new_case(intake):
 
 
 def test_screening(intake):
-    base = {"signature_present": "on", "ur_decision_attached": "on", "notice_method": "electronic",
-            "notice_on": timezone.localdate().isoformat(), "note": "", "untimely_override_reason": "",
+    base = {"signature_present": "on", "ur_decision_attached": "on",
+            "note": "", "untimely_override_reason": "",
             "conditional_non_certification": "", "liability_disputed": ""}
 
     @FUZZ

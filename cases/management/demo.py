@@ -23,6 +23,7 @@ from cases import bundle
 from determinations import bundle_import
 from cases import services as case_services
 from cases.models import Case
+from correspondence.demo import seed_demo_correspondence
 from determinations import letters
 from determinations import services as determination_services
 from determinations.models import Determination, Guideline
@@ -284,5 +285,6 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_seed_case(result)
     ensure_open_cases(users, result)
     seed_demo_reports()
+    seed_demo_correspondence(users=users)
     return result
 

@@ -17,6 +17,7 @@ from typing import Callable
 from django.db import reset_queries, transaction
 from django.utils import timezone
 
+from cases import deadlines
 from cases import services as case_services
 from cases.models import Case, CaseDocument, DisputedItem, Party, TreatmentCategory
 from cases.text import normalize_name
@@ -41,6 +42,8 @@ INELIGIBLE_REASONS = {
     Case.IneligibleReason.DUPLICATE: 5, Case.IneligibleReason.OTHER: 5,
 }
 EXPEDITED_SHARE = 0.03
+# How UR decisions reach the employee (the filing window runs from service; mail adds days).
+UR_SERVICE_METHODS = {Case.ServiceMethod.MAIL: 70, Case.ServiceMethod.ELECTRONIC: 27, Case.ServiceMethod.PERSONAL: 3}
 
 # A panel that covers every treatment category, created when reviewers are missing.
 # The last list is the boards, or for a DC or LAc the discipline they are licensed in.
@@ -240,7 +243,10 @@ class Generator:
         if status == S.INELIGIBLE:
             reason = rng.choices(list(INELIGIBLE_REASONS), list(INELIGIBLE_REASONS.values()))[0]
         late = reason == Case.IneligibleReason.UNTIMELY
-        ur_decision_date = received_on - (self._days(31, 90) if late else self._days(2, 30))
+        service = rng.choices(list(UR_SERVICE_METHODS), list(UR_SERVICE_METHODS.values()))[0]
+        # Served the day it was made; late means after the window of its service method.
+        window = deadlines.filing_window_days(service)
+        ur_decision_date = received_on - (self._days(window + 1, 90) if late else self._days(2, 30))
         date_of_injury = ur_decision_date - self._days(30, 3000)
         rfa_date = max(date_of_injury, ur_decision_date - self._days(3, 14))
 
@@ -266,6 +272,8 @@ class Generator:
             received_on=received_on,
             channel=rng.choices(list(Case.Channel.values), [15, 25, 60])[0],
             ur_decision_date=ur_decision_date,
+            ur_decision_served_on=ur_decision_date,
+            ur_decision_service=service,
             rfa_date=rfa_date,
             date_of_injury=date_of_injury,
             claim_number=f"{rng.choice(['WC', 'CL', '05', '7A'])}-{date_of_injury.year}-{rng.randint(0, 9_999_999):07d}",

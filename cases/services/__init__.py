@@ -23,13 +23,15 @@ from .numbering import (
     format_case_number,
     parse_case_number,
 )
-from .parties import PartyInput, party_get_or_create
+from .parties import PartyInput, party_get_or_create, party_update_contact
 from .registration import (
     CaseData,
     ItemData,
+    applicability_refusal,
     case_date_problems,
     case_intake,
     case_register,
+    filing_window_refusal,
     find_duplicates,
     validate_case_dates,
 )
@@ -37,6 +39,7 @@ from .screening import ScreeningOutcome, case_screen, screening_duplicates
 from .status import (
     TRANSITIONS,
     _apply_deadlines,
+    case_await_information,
     case_compute_deadlines,
     case_convert_to_expedited,
     case_lock,
@@ -44,12 +47,18 @@ from .status import (
     case_mark_eligible,
     case_mark_ineligible,
     case_mark_records_complete,
+    case_record_assignment_notice,
+    case_record_letter_mailing,
     case_refresh_deadlines,
+    case_resume_after_information,
     case_transition,
 )
 
 __all__ = [
-    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS", "applicability_refusal",
+    "filing_window_refusal",
+    "case_await_information", "case_record_assignment_notice", "case_record_letter_mailing",
+    "case_resume_after_information", "party_update_contact",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
     "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",

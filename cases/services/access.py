@@ -26,6 +26,11 @@ def emergency_access_check(*, case: Case, user, granted_by, reason: str) -> str:
         raise ServiceError("Choose an active user account.", field="user", code="inactive_user")
     if case is None:
         raise ServiceError("Choose a case.", field="case", code="no_case")
+    from ..visibility import can_see
+
+    # A grant opens what the visibility rule keeps closed; one on a case the user already sees means nothing.
+    if can_see(user, case):
+        raise ServiceError("This user can already see the case.", field="user", code="already_visible")
     return reason
 
 
@@ -106,7 +111,5 @@ def emergency_access_revoke(*, grant, revoked_by):
     grant.revoked_at = timezone.now()
     grant.revoked_by = revoked_by
     grant.save(update_fields=["revoked_at", "revoked_by"])
-    audit.record(
-        audit.Action.ADMIN_CHANGE, actor=revoked_by, case=grant.case_id, obj=grant, detail={"flag": "emergency_revoke"}
-    )
+    audit.record(audit.Action.EMERGENCY_REVOKE, actor=revoked_by, case=grant.case_id, obj=grant, detail={"grantee": grant.user_id})
     return grant

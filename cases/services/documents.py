@@ -1,7 +1,7 @@
 """Case documents: checked, hashed, stored privately (requirement 12; security.md 21–23, 26)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +11,7 @@ from accounts import audit
 from imrsite.errors import ServiceError
 
 from ..models import Case
+from ..permissions import require, upload_refusal
 from .status import case_lock
 
 @dataclass
@@ -20,6 +21,29 @@ class DocumentUpload:
     author: str = ""
     dated: date | None = None
     title: str = ""
+    # Who sent it, which required record it is, when it arrived (the records
+    # checklist; correspondence.services.records_receive validates them).
+    received_from: str = ""
+    records_category: str = ""
+    received_at: datetime | None = None
+
+
+SENDER_ROLES = ("claims_administrator", "employee", "attorney", "requesting_provider", "employer")
+
+
+def validate_record_source(*, received_from: str, records_category: str) -> None:
+    """Who may send which required record (the records checklist, 9792.10.5):
+    (A)-(C) come from the claims administrator; anyone may send (D) material."""
+    from ..models import RecordsCategory
+
+    if received_from and received_from not in SENDER_ROLES:
+        raise ServiceError("choose who sent it", field="received_from")
+    if records_category and records_category not in RecordsCategory.values:
+        raise ServiceError("choose a records category (A-D) or none", field="records_category")
+    if records_category and not received_from:
+        raise ServiceError("say who sent this record", field="received_from")
+    if records_category and received_from != "claims_administrator" and records_category != RecordsCategory.SUPPORTING:
+        raise ServiceError("records (A) to (C) come from the claims administrator", field="records_category")
 
 
 def _pdf_page_count(uploaded_file, *, field_name: str) -> int:
@@ -75,6 +99,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
 
     from ..models import CaseDocument
 
+    require(upload_refusal(case))
     if not uploads:
         raise ServiceError("choose at least one PDF", field="file", code="no_files")
     today = today or timezone.localdate()
@@ -90,6 +115,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
             )
         if upload.kind not in CaseDocument.Kind.values:
             raise ServiceError("choose a document kind", field="kind")
+        validate_record_source(received_from=upload.received_from, records_category=upload.records_category)
         if upload.dated and upload.dated > today:
             raise ServiceError("cannot be in the future", field="dated", code="future_date")
         pages = _pdf_page_count(f, field_name=field_name)
@@ -106,6 +132,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
     try:
         with transaction.atomic():
             case = case_lock(case)
+            require(upload_refusal(case))  # again under the lock: the case may have closed meanwhile
             documents = []
             for upload, f, pages, sha, original, title in prepared:
                 doc = CaseDocument(
@@ -114,7 +141,10 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
                     kind=upload.kind,
                     author=(upload.author or "").strip(),
                     dated=upload.dated,
-                    received_on=today,
+                    received_on=timezone.localdate(upload.received_at) if upload.received_at else today,
+                    received_at=upload.received_at or timezone.now(),
+                    received_from=upload.received_from,
+                    records_category=upload.records_category,
                     original_filename=original,
                     size=f.size,
                     sha256=sha,
@@ -127,7 +157,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
                 doc.save()
                 audit.record(
                     audit.Action.DOCUMENT_UPLOAD, actor=user, case=case, obj=doc,
-                    detail={"kind": doc.kind, "pages": pages, "size": doc.size},
+                    detail={"kind": doc.kind, "pages": pages, "size": doc.size, "from": doc.received_from, "category": doc.records_category},
                 )
                 documents.append(doc)
     except Exception:

@@ -31,3 +31,35 @@ def party_get_or_create(*, kind: str, name: str, **details) -> Party:
         party.save()
     return party
 
+
+
+CONTACT_FIELDS = ("address", "email", "fax", "phone", "preferred_channel")
+
+
+def party_update_contact(*, party: Party, actor=None, **contact) -> Party:
+    """Change where a party is reached (address, e-mail, fax, phone, preferred channel)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from accounts import audit
+
+    from ..models import DeliveryChannel
+
+    unknown = set(contact) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ServiceError(f"unknown contact field {sorted(unknown)[0]}", field=sorted(unknown)[0])
+    values = {name: (value or "").strip() for name, value in contact.items()}
+    if "preferred_channel" in values and values["preferred_channel"] not in DeliveryChannel.values:
+        raise ServiceError("choose mail, e-mail, fax or portal", field="preferred_channel")
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except ValidationError as exc:
+            raise ServiceError("enter a valid e-mail address", field="email") from exc
+    changed = [name for name, value in values.items() if getattr(party, name) != value]
+    for name in changed:
+        setattr(party, name, values[name])
+    if changed:
+        party.save(update_fields=changed)
+        audit.record(audit.Action.PARTY_CONTACT, actor=actor, obj=party, detail={"fields": changed})
+    return party

@@ -3,13 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
 from imrsite.errors import ServiceError
 
+from .. import deadlines
 from ..models import Case, DisputedItem, Party, ReviewType
 from ..text import normalize_name
 from .numbering import case_number_issue, case_number_reserve
@@ -39,6 +39,9 @@ class CaseData:
     requesting_provider: Party
     attorney: Party | None = None
     diagnosis: str = ""
+    # Service of the UR decision starts the filing window; unknown: served by mail on its date.
+    ur_decision_served_on: date | None = None
+    ur_decision_service: str = Case.ServiceMethod.MAIL
     extra: dict = field(default_factory=dict)  # any other Case field by name
     # The other organizations the conflict-of-interest check compares (LC 139.5).
     medical_provider_network: Party | None = None
@@ -47,12 +50,20 @@ class CaseData:
 
 
 def case_date_problems(
-    *, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None
+    *,
+    received_on: date,
+    ur_decision_date: date,
+    date_of_injury: date,
+    ur_decision_served_on: date | None = None,
+    today: date | None = None,
 ) -> list[ServiceError]:
     """Every date rule the application breaks, so a form can mark all fields at once."""
     today = today or timezone.localdate()
     problems = []
-    for name, value in (("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury)):
+    dates = [("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury)]
+    if ur_decision_served_on is not None:
+        dates.append(("ur_decision_served_on", ur_decision_served_on))
+    for name, value in dates:
         if value > today:
             problems.append(ServiceError("cannot be in the future", field=name, code="future_date"))
     if date_of_injury > ur_decision_date:
@@ -65,16 +76,74 @@ def case_date_problems(
                 "the application cannot be received before the UR decision", field="received_on", code="received_before_ur"
             )
         )
+    if ur_decision_served_on is not None:
+        if ur_decision_served_on < ur_decision_date:
+            problems.append(
+                ServiceError(
+                    "the UR decision cannot be served before it was made", field="ur_decision_served_on", code="served_before_ur"
+                )
+            )
+        elif ur_decision_served_on > received_on:
+            problems.append(
+                ServiceError(
+                    "the application (with its copy of the UR decision) cannot be received before the decision was served",
+                    field="ur_decision_served_on",
+                    code="received_before_service",
+                )
+            )
     return problems
 
 
-def validate_case_dates(*, received_on: date, ur_decision_date: date, date_of_injury: date, today: date | None = None):
+def validate_case_dates(
+    *,
+    received_on: date,
+    ur_decision_date: date,
+    date_of_injury: date,
+    ur_decision_served_on: date | None = None,
+    today: date | None = None,
+):
     """Date rules every caller shares; raises the first broken one as a ServiceError naming the field."""
     problems = case_date_problems(
-        received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury, today=today
+        received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury,
+        ur_decision_served_on=ur_decision_served_on, today=today,
     )
     if problems:
         raise problems[0]
+
+
+def applicability_refusal(*, date_of_injury: date, served_on: date) -> ServiceError | None:
+    """The refusal of a dispute IMR does not cover (LC 4610.5(a)), or None.
+
+    Screening reads the same rule as `Case.is_subject_to_imr`."""
+    if deadlines.is_subject_to_imr(date_of_injury=date_of_injury, ur_decision_communicated_on=served_on):
+        return None
+    return ServiceError(
+        f"not subject to IMR: injured {date_of_injury:%Y-%m-%d}, UR decision served {served_on:%Y-%m-%d}; "
+        f"{deadlines.applicability_rule()}",
+        field="date_of_injury",
+        code="not_subject",
+    )
+
+
+def filing_window_refusal(*, received_on: date, served_on: date, service: str) -> ServiceError | None:
+    """The refusal of a late application (LC 4610.5(h)(1); 9792.10.1(b)), or None when it is timely.
+
+    Callers that can take an override reason (registration, screening) ask
+    for one; the import, which has none, refuses the case with it.
+    """
+    if service not in Case.ServiceMethod.values:
+        return ServiceError("choose mail, electronic or personal", field="ur_decision_service", code="bad_service")
+    if not deadlines.is_untimely(received_on=received_on, served_on=served_on, service=service):
+        return None
+    last_day = deadlines.filing_deadline(served_on=served_on, service=service)
+    days = (received_on - served_on).days
+    method = Case.ServiceMethod(service).label.lower()
+    return ServiceError(
+        f"untimely: received {days} days after the UR decision was served ({method}, {served_on:%Y-%m-%d}); "
+        f"the last timely day was {last_day:%Y-%m-%d} ({deadlines.filing_window_days(service)} days, LC 4610.5(h)(1))",
+        field="untimely_override_reason",
+        code="untimely",
+    )
 
 
 def find_duplicates(*, employee: Party, claim_number: str, ur_decision_date: date, descriptions: list[str], exclude_pk=None):
@@ -110,17 +179,16 @@ def case_register(
         raise ServiceError("at least one disputed item is required", field="disputed_items", code="no_items")
     if data.review_type not in ReviewType.values:
         raise ServiceError('must be "standard" or "expedited"', field="review_type")
+    served_on = data.ur_decision_served_on or data.ur_decision_date
     validate_case_dates(
-        received_on=data.received_on, ur_decision_date=data.ur_decision_date, date_of_injury=data.date_of_injury, today=today
+        received_on=data.received_on, ur_decision_date=data.ur_decision_date, date_of_injury=data.date_of_injury,
+        ur_decision_served_on=served_on, today=today,
     )
-    late = (data.received_on - data.ur_decision_date).days > settings.IMR_APPLICATION_WINDOW_DAYS
-    if late and not untimely_override_reason.strip():
-        raise ServiceError(
-            f"received {(data.received_on - data.ur_decision_date).days} days after the UR decision "
-            f"(more than {settings.IMR_APPLICATION_WINDOW_DAYS}): give an override reason to register it",
-            field="untimely_override_reason",
-            code="untimely",
-        )
+    late = filing_window_refusal(received_on=data.received_on, served_on=served_on, service=data.ur_decision_service)
+    if late is not None and (late.code != "untimely" or not untimely_override_reason.strip()):
+        if late.code == "untimely":
+            late = ServiceError(f"{late.message}: give an override reason to register it", field=late.field, code=late.code)
+        raise late
     duplicates = find_duplicates(
         employee=data.employee,
         claim_number=data.claim_number,
@@ -139,6 +207,8 @@ def case_register(
         review_type=data.review_type,
         received_on=data.received_on,
         ur_decision_date=data.ur_decision_date,
+        ur_decision_served_on=served_on,
+        ur_decision_service=data.ur_decision_service,
         date_of_injury=data.date_of_injury,
         claim_number=data.claim_number.strip(),
         employee=data.employee,
@@ -220,6 +290,8 @@ def case_intake(
         date_of_injury=extra.pop("date_of_injury"),
         claim_number=extra.pop("claim_number"),
         diagnosis=extra.pop("diagnosis", ""),
+        ur_decision_served_on=extra.pop("ur_decision_served_on", None),
+        ur_decision_service=extra.pop("ur_decision_service", None) or Case.ServiceMethod.MAIL,
         extra=extra,
         **resolved,
     )

@@ -7,9 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from imrsite.errors import ServiceError
 
+from .. import deadlines
 from ..models import Case
+from ..permissions import require, screen_refusal
+from ..signals import case_screened
 from .registration import find_duplicates
 from .status import S, case_lock, case_mark_eligible, case_mark_ineligible
 
@@ -50,36 +52,26 @@ def case_screen(
     liability_disputed: bool,
     untimely_override_reason: str = "",
     note: str = "",
-    notice_on: date | None = None,
-    notice_method: str = Case.NoticeMethod.ELECTRONIC,
     today: date | None = None,
 ) -> ScreeningOutcome:
     """Apply the eligibility checklist, in the order DWC reports reasons.
 
-    Hard defects (signature, UR decision, timeliness, CNC, duplicate) make the
-    application ineligible with that coded reason; a liability dispute defers
-    it; otherwise it is eligible and the notice of assignment starts the
-    records clock.
+    A dispute IMR does not cover (LC 4610.5(a)) and the hard defects
+    (signature, UR decision, timeliness, CNC, duplicate) make the application
+    ineligible with that coded reason; a liability dispute defers it;
+    otherwise it is eligible. The result is sent as `case_screened`: the
+    correspondence app issues the notice of assignment (whose recorded
+    sending starts the records clock) or the notice of ineligibility.
     """
     today = today or timezone.localdate()
     case = case_lock(case)
-    if case.status not in (S.RECEIVED, S.DEFERRED):
-        raise ServiceError(
-            f"a case that is {case.get_status_display().lower()} has already been screened",
-            field="status",
-            code="already_screened",
-        )
-    if notice_method not in Case.NoticeMethod.values:
-        raise ServiceError("choose mail or electronic", field="notice_method")
-    notice_on = notice_on or today
-    if notice_on > today:
-        raise ServiceError("cannot be in the future", field="notice_on", code="future_date")
-    if notice_on < case.received_on:
-        raise ServiceError("cannot be before the application was received", field="notice_on")
+    require(screen_refusal(case))
     override = (untimely_override_reason or "").strip() or case.untimely_override_reason
     duplicates = screening_duplicates(case=case)
 
     checks = [
+        # No override: the statute's scope, not a filing defect.
+        (not case.is_subject_to_imr, Case.IneligibleReason.NOT_SUBJECT),
         (not signature_present, Case.IneligibleReason.NO_SIGNATURE),
         (not ur_decision_attached, Case.IneligibleReason.NO_UR_DECISION),
         (case.is_untimely and not override, Case.IneligibleReason.UNTIMELY),
@@ -104,15 +96,19 @@ def case_screen(
         # Still disputed: the case stays deferred; only the note changes.
         Case.objects.filter(pk=case.pk).update(eligibility_note=note, eligibility_decided_at=timezone.now())
     elif not reason:
-        case = case_mark_eligible(case=case, assigned_on=notice_on, notice_method=notice_method)
+        case = case_mark_eligible(case=case)
         if note:
             Case.objects.filter(pk=case.pk).update(eligibility_note=note)
             case.eligibility_note = note
     else:
         if reason == Case.IneligibleReason.DUPLICATE and not note:
             note = f"Duplicate of {duplicates[0].number}."
+        elif reason == Case.IneligibleReason.NOT_SUBJECT and not note:
+            note = f"Not subject to IMR: {deadlines.applicability_rule()}."
         case = case_mark_ineligible(case=case, reason=reason, note=note)
     case.refresh_from_db()
     audit.record(audit.Action.CASE_SCREEN, case=case, obj=case, detail={"outcome": reason or "eligible", "status": case.status})
-    return ScreeningOutcome(case=case, reason=reason)
+    outcome = ScreeningOutcome(case=case, reason=reason)
+    case_screened.send(sender=Case, case=case, outcome=outcome)
+    return outcome
 

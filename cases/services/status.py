@@ -7,6 +7,7 @@ No caller changes `Case.status` itself: every move goes through
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import audit
@@ -14,13 +15,17 @@ from imrsite.errors import ServiceError
 
 from .. import deadlines
 from ..models import Case, ReviewType
+from ..permissions import expedite_refusal, records_complete_refusal, require
+from ..signals import case_expedited
 
 S = Case.Status
 
 # Legal moves of the case state machine (domain.md §2.13).
 TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.INELIGIBLE, S.DEFERRED, S.AWAITING_RECORDS, S.WITHDRAWN, S.TERMINATED},
-    S.DEFERRED: {S.RECEIVED, S.INELIGIBLE, S.AWAITING_RECORDS, S.WITHDRAWN},
+    S.RECEIVED: {S.INELIGIBLE, S.DEFERRED, S.AWAITING_RECORDS, S.AWAITING_INFO, S.WITHDRAWN, S.TERMINATED},
+    # Waiting for a party's answer (9792.10.3(b)); back to screening when answered or out of time.
+    S.AWAITING_INFO: {S.RECEIVED, S.DEFERRED, S.WITHDRAWN, S.TERMINATED},
+    S.DEFERRED: {S.RECEIVED, S.INELIGIBLE, S.AWAITING_RECORDS, S.AWAITING_INFO, S.WITHDRAWN},
     S.AWAITING_RECORDS: {S.RECORDS_COMPLETE, S.IN_REVIEW, S.TERMINATED, S.WITHDRAWN},
     S.RECORDS_COMPLETE: {S.IN_REVIEW, S.TERMINATED, S.WITHDRAWN},
     S.IN_REVIEW: {S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.DECIDED, S.TERMINATED, S.WITHDRAWN},
@@ -43,9 +48,9 @@ def _apply_deadlines(case: Case) -> None:
         records_complete_on=case.records_complete_on, expedited=expedited, formulary=case.is_formulary_dispute,
         expedited_since=case.expedited_since,
     )
-    if case.status in (S.AWAITING_RECORDS,):
+    if case.records_clock_running:
         case.due_on = case.records_due_on
-    elif case.status in (S.RECORDS_COMPLETE, S.IN_REVIEW):
+    elif case.decision_clock_running:
         case.due_on = case.decision_due_on or case.records_due_on
     else:
         case.due_on = None
@@ -82,14 +87,69 @@ def case_lock(case_or_pk) -> Case:
 
 
 @transaction.atomic
-def case_mark_eligible(*, case: Case, assigned_on: date, notice_method: str = Case.NoticeMethod.ELECTRONIC) -> Case:
-    """Eligible: the notice of assignment goes out and records become due."""
+def case_mark_eligible(
+    *, case: Case, assigned_on: date | None = None, notice_method: str = Case.NoticeMethod.ELECTRONIC
+) -> Case:
+    """Eligible: the case waits for records.
+
+    The records clock starts when the notice of assignment (NOARFI) is
+    recorded sent to the claims administrator (`case_record_assignment_notice`,
+    called by the correspondence service). `assigned_on` is given only for a
+    notice already sent outside the system (imported historical cases).
+    """
     case = case_lock(case)
-    case.assigned_on = assigned_on
-    case.notice_method = notice_method
+    if assigned_on is not None:
+        case.assigned_on = assigned_on
+        case.notice_method = notice_method
     case.ineligible_reason = ""
     case.eligibility_decided_at = timezone.now()
     return case_transition(case=case, to=S.AWAITING_RECORDS)
+
+
+@transaction.atomic
+def case_record_assignment_notice(*, case: Case, sent_on: date | None, electronic: bool) -> Case:
+    """The recorded copy of the NOARFI's sending to the claims administrator
+    (or None when that delivery failed): the records clock reads it."""
+    case = case_lock(case)
+    method = Case.NoticeMethod.ELECTRONIC if electronic else Case.NoticeMethod.MAIL
+    if (case.assigned_on, case.notice_method) == (sent_on, method):
+        return case
+    case.assigned_on = sent_on
+    case.notice_method = method
+    _apply_deadlines(case)
+    case.save(update_fields=["assigned_on", "notice_method", "records_due_on", "decision_due_on", "due_on", "updated_at"])
+    audit.record(
+        audit.Action.CASE_UPDATE, case=case, obj=case,
+        detail={"fields": ["assigned_on", "notice_method"], "notice_method": method},
+    )
+    return case
+
+
+def case_record_letter_mailing(*, case: Case, mailed_on: date) -> Case:
+    """The first recorded sending of the Final Determination Letter (statistics)."""
+    updated = Case.objects.filter(pk=case.pk).filter(
+        Q(letter_mailed_on__isnull=True) | Q(letter_mailed_on__gt=mailed_on)
+    ).update(letter_mailed_on=mailed_on)
+    if updated:
+        case.letter_mailed_on = mailed_on
+        audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["letter_mailed_on"]})
+    return case
+
+
+@transaction.atomic
+def case_await_information(*, case: Case) -> Case:
+    """An information request went to a party: the case waits (9792.10.3(b))."""
+    case = case_lock(case)
+    return case_transition(case=case, to=S.AWAITING_INFO)
+
+
+@transaction.atomic
+def case_resume_after_information(*, case: Case, to: str) -> Case:
+    """The party answered or the time ran out: back to where the case was."""
+    case = case_lock(case)
+    if case.status != S.AWAITING_INFO:
+        return case
+    return case_transition(case=case, to=to)
 
 
 @transaction.atomic
@@ -107,13 +167,19 @@ def case_mark_ineligible(*, case: Case, reason: str, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_mark_records_complete(*, case: Case, on: date) -> Case:
+def case_mark_records_complete(*, case: Case, on: date, today: date | None = None) -> Case:
+    """All records are in (9792.10.5): the decision clock starts on `on`.
+
+    Refused (`cases.permissions.records_complete_refusal`) before screening,
+    after the end, a second time, on a future date or before the notice of
+    assignment, whoever calls: the case page, the admin action, the import.
+    """
     case = case_lock(case)
-    if case.assigned_on and on < case.assigned_on:
-        raise ServiceError("cannot be before the notice of assignment", field="records_complete_on")
+    require(records_complete_refusal(case, on=on, today=today))
     case.records_complete_on = on
     if case.status == S.AWAITING_RECORDS:
         return case_transition(case=case, to=S.RECORDS_COMPLETE)
+    # Already with a reviewer (assigned before the records were in): the status stays.
     _apply_deadlines(case)
     case.save()
     audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["records_complete_on"]})
@@ -121,13 +187,10 @@ def case_mark_records_complete(*, case: Case, on: date) -> Case:
 
 
 @transaction.atomic
-def case_convert_to_expedited(*, case: Case, on: date) -> Case:
+def case_convert_to_expedited(*, case: Case, on: date, today: date | None = None) -> Case:
     """A treating physician certified an imminent and serious threat (9792.10.4(c))."""
     case = case_lock(case)
-    if case.review_type == ReviewType.EXPEDITED:
-        raise ServiceError("the case is already expedited", field="review_type")
-    if not case.is_open:
-        raise ServiceError("only an open case can be expedited", field="review_type")
+    require(expedite_refusal(case, on=on, today=today))
     case.review_type = ReviewType.EXPEDITED
     case.expedited_since = on
     _apply_deadlines(case)
@@ -135,6 +198,8 @@ def case_convert_to_expedited(*, case: Case, on: date) -> Case:
     audit.record(
         audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["review_type", "expedited_since"], "review_type": case.review_type}
     )
+    # The parties are told at once (the correspondence app's notice of conversion).
+    case_expedited.send(sender=Case, case=case)
     return case
 
 

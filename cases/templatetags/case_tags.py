@@ -27,7 +27,8 @@ def countdown(context, due: date | None, active: bool = True):
 
 @register.simple_tag(takes_context=True)
 def is_overdue(context, case) -> bool:
-    return bool(case.is_open and case.due_on and case.due_on < _today(context))
+    """`Case.is_overdue_on` for the page's "today" (one date for the whole page)."""
+    return case.is_overdue_on(_today(context))
 
 
 # One colour per stage, so a list can be scanned by status (text-bg-* keep the text readable).

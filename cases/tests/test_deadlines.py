@@ -1,6 +1,6 @@
 """Statutory deadlines (domain.md §2.5, §2.7): a table of cases."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -51,8 +51,92 @@ def test_business_days_and_holidays():
     assert deadlines.add_business_days(date(2025, 3, 28), 1) == date(2025, 4, 1)
 
 
-def test_application_deadline():
-    assert deadlines.application_deadline(date(2025, 1, 31)) == date(2025, 3, 2)
+@pytest.mark.parametrize(
+    "served_on, service, last_day",
+    [
+        (date(2025, 1, 31), "electronic", date(2025, 3, 2)),  # 30 calendar days, a Sunday included
+        (date(2025, 1, 31), "personal", date(2025, 3, 2)),
+        (date(2025, 1, 31), "mail", date(2025, 3, 7)),  # + 5 days for mail (CCP 1013(a))
+    ],
+)
+def test_filing_deadline(served_on, service, last_day):
+    assert deadlines.filing_deadline(served_on=served_on, service=service) == last_day
+    assert not deadlines.is_untimely(received_on=last_day, served_on=served_on, service=service)
+    assert deadlines.is_untimely(received_on=last_day + timedelta(days=1), served_on=served_on, service=service)
+
+
+def test_mail_extension_is_a_setting(settings):
+    settings.IMR_MAIL_SERVICE_EXTENSION_DAYS = 10
+    assert deadlines.filing_deadline(served_on=date(2025, 1, 1), service="mail") == date(2025, 2, 10)
+    assert deadlines.filing_deadline(served_on=date(2025, 1, 1), service="electronic") == date(2025, 1, 31)
+
+
+@pytest.mark.parametrize(
+    "injured, communicated, subject",
+    [
+        (date(2013, 1, 1), date(2013, 1, 2), True),  # injured on the first covered day
+        (date(2012, 12, 31), date(2013, 6, 30), False),  # both a day early
+        (date(2012, 12, 31), date(2013, 7, 1), True),  # an older injury, decision on the first covered day
+        (date(2005, 5, 5), date(2020, 1, 1), True),
+    ],
+)
+def test_applicability(injured, communicated, subject):
+    assert deadlines.is_subject_to_imr(date_of_injury=injured, ur_decision_communicated_on=communicated) is subject
+
+
+def test_applicability_dates_are_settings(settings):
+    settings.IMR_APPLIES_TO_UR_DECISIONS_FROM = date(2013, 8, 1)
+    assert not deadlines.is_subject_to_imr(date_of_injury=date(2012, 12, 31), ur_decision_communicated_on=date(2013, 7, 31))
+    assert "on or after 2013-08-01" in deadlines.applicability_rule()
+
+
+# Records complete Thursday 2025-03-06: 30 days = Apr 5; 3 days = Sun Mar 9;
+# 5 working days = Thu Mar 13. Every combination; the shortest clock that applies governs.
+@pytest.mark.parametrize(
+    "expedited, formulary, expected",
+    [
+        (False, False, date(2025, 4, 5)),
+        (False, True, date(2025, 3, 13)),
+        (True, False, date(2025, 3, 9)),
+        (True, True, date(2025, 3, 9)),  # expedited formulary: 3 days, not 5 working days
+    ],
+)
+def test_decision_due_every_combination(expedited, formulary, expected):
+    assert deadlines.decision_due(records_complete_on=date(2025, 3, 6), expedited=expedited, formulary=formulary) == expected
+
+
+def test_expedited_formulary_converted_late_keeps_the_formulary_clock():
+    # Records complete Mon Mar 3 (formulary: due Mon Mar 10); converted Mar 9: 3 days would be Mar 12, later.
+    assert deadlines.decision_due(
+        records_complete_on=date(2025, 3, 3), expedited=True, formulary=True, expedited_since=date(2025, 3, 9)
+    ) == date(2025, 3, 10)
+    # Converted Mar 5: three days from the conversion, Mar 8, is sooner.
+    assert deadlines.decision_due(
+        records_complete_on=date(2025, 3, 3), expedited=True, formulary=True, expedited_since=date(2025, 3, 5)
+    ) == date(2025, 3, 8)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "review_type, formulary, expected",
+    [
+        ("standard", False, date(2025, 4, 5)),
+        ("standard", True, date(2025, 3, 13)),
+        ("expedited", False, date(2025, 3, 9)),
+        ("expedited", True, date(2025, 3, 9)),
+    ],
+)
+def test_the_case_stores_the_governing_decision_date(review_type, formulary, expected):
+    """Through the services: registration, eligibility, records complete."""
+    case = CaseFactory(
+        review_type=review_type, is_formulary_dispute=formulary, received_on=date(2025, 3, 1), ur_decision_date=date(2025, 2, 20),
+        expedited_since=date(2025, 3, 1) if review_type == "expedited" else None,
+    )
+    DisputedItemFactory(case=case)
+    case = case_mark_eligible(case=case, assigned_on=date(2025, 3, 3))
+    case = case_mark_records_complete(case=case, on=date(2025, 3, 6), today=date(2025, 3, 6))
+    case.refresh_from_db()
+    assert case.decision_due_on == expected and case.due_on == expected
 
 
 @pytest.mark.parametrize(
@@ -84,11 +168,11 @@ def test_converting_to_expedited_recomputes_deadlines():
     case = case_mark_eligible(case=case, assigned_on=date(2025, 3, 3), notice_method=Case.NoticeMethod.MAIL)
     assert case.records_due_on == date(2025, 3, 18)
     assert case.due_on == date(2025, 3, 18)
-    case = case_convert_to_expedited(case=case, on=date(2025, 3, 4))
+    case = case_convert_to_expedited(case=case, on=date(2025, 3, 4), today=date(2025, 3, 4))
     assert case.review_type == "expedited"
     assert case.records_due_on == date(2025, 3, 5)  # 24 hours from the conversion
     assert case.due_on == date(2025, 3, 5)
-    case = case_mark_records_complete(case=case, on=date(2025, 3, 5))
+    case = case_mark_records_complete(case=case, on=date(2025, 3, 5), today=date(2025, 3, 5))
     assert case.decision_due_on == date(2025, 3, 8)
     case.refresh_from_db()
     assert case.due_on == date(2025, 3, 8)

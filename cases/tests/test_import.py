@@ -51,8 +51,11 @@ def test_seed_bundle_imports_as_a_decided_case(tmp_path):
     case = Case.objects.get()
     assert case.number == "CM13-0001234"
     assert case.status == Case.Status.DECIDED
-    assert str(case.decided_on) == "2013-07-15"
-    assert str(case.assigned_on) == "2013-06-12" and str(case.records_complete_on) == "2013-06-26"
+    assert str(case.decided_on) == "2013-08-29"
+    assert str(case.assigned_on) == "2013-07-26" and str(case.records_complete_on) == "2013-08-07"
+    # No service keys: served by mail on the decision's date (case-bundle.md).
+    assert str(case.ur_decision_served_on) == "2013-07-08" and case.ur_decision_service == "mail"
+    assert case.is_subject_to_imr and not case.is_untimely and not case.is_formulary_dispute
     assert case.employee.name == "Daniel Reyes" and case.employee.kind == Party.Kind.PERSON
     assert case.claims_administrator.name == "Golden State Claims Services"
     assert case.requesting_provider.specialty == "Orthopaedic Surgery"
@@ -65,7 +68,7 @@ def test_seed_bundle_imports_as_a_decided_case(tmp_path):
     assert assignment.reviewer == reviewer and assignment.status == Assignment.Status.COMPLETED
     determination = Determination.objects.get(case=case)
     assert determination.status == Determination.Status.FINAL
-    assert determination.finalized_at is not None and str(determination.decided_on) == "2013-07-15"
+    assert determination.finalized_at is not None and str(determination.decided_on) == "2013-08-29"
     decision = determination.decisions.get()
     assert decision.decision == "upheld" and decision.evidence_level == "A"
     assert decision.guideline.name == "MTUS Chronic Pain Treatment Guidelines"
@@ -189,11 +192,161 @@ def test_existing_case_number_is_refused(tmp_path):
     assert Case.objects.count() == 1
 
 
-def test_untimely_application_is_imported_with_the_override_noted(tmp_path):
+# --- the rules an imported case is held to (README "Rules") -------------------------
+
+@pytest.mark.parametrize(
+    "keys, received_on, ok",
+    [
+        ({}, "2013-08-12", True),  # served by mail (the default) 2013-07-08: 30 + 5 days
+        ({}, "2013-08-13", False),
+        ({"ur_decision_service": "electronic"}, "2013-08-07", True),
+        ({"ur_decision_service": "electronic"}, "2013-08-08", False),
+        ({"ur_decision_service": "personal"}, "2013-08-08", False),
+        # The window runs from service.
+        ({"ur_decision_service": "electronic", "ur_decision_served_on": "2013-07-10"}, "2013-08-09", True),
+        ({"ur_decision_service": "electronic", "ur_decision_served_on": "2013-07-10"}, "2013-08-10", False),
+    ],
+)
+def test_filing_window_runs_from_service(tmp_path, keys, received_on, ok):
     case = seed_case()
-    case["ur_decision_date"] = "2013-04-01"
+    case.update(keys, received_on=received_on)
+    for key in ("assigned_on", "records_complete_on", "reviewer", "determination"):
+        del case[key]
+    if ok:
+        run(tmp_path, case)
+        assert Case.objects.get().untimely_override_reason == ""
+        return
+    lines = refused(tmp_path, case)
+    assert len(lines) == 1
+    assert lines[0].startswith("cases[0].received_on: untimely: received ")
+    assert "LC 4610.5(h)(1)" in lines[0]
+
+
+def test_a_late_decided_case_is_refused_naming_the_case_and_the_rule(tmp_path):
+    case = seed_case()
+    case["ur_decision_service"] = "electronic"
+    case["received_on"] = "2013-08-08"  # 31 days after electronic service
+    case["assigned_on"] = "2013-08-09"
+    case["records_complete_on"] = "2013-08-12"
+    lines = refused(tmp_path, case)
+    assert lines == [
+        "cases[0].received_on: untimely: received 31 days after the UR decision was served (electronic (e-mail or fax), "
+        "2013-07-08); the last timely day was 2013-08-07 (30 days, LC 4610.5(h)(1))"
+    ]
+
+
+def test_service_date_must_fall_between_the_decision_and_the_application(tmp_path):
+    before, after = seed_case(), seed_case()
+    before["ur_decision_served_on"] = "2013-07-07"
+    after["case_number"] = "CM13-0001235"
+    after["ur_decision_served_on"] = "2013-07-25"
+    lines = refused(tmp_path, before, after)
+    assert lines[0] == "cases[0].ur_decision_served_on: the UR decision cannot be served before it was made"
+    assert lines[1].startswith("cases[1].ur_decision_served_on: the application (with its copy of the UR decision)")
+
+
+def test_service_keys_are_checked_like_any_other(tmp_path):
+    case = seed_case()
+    case["ur_decision_service"] = "fax"
+    case["ur_decision_served_on"] = "2013-7-9"
+    lines = refused(tmp_path, case)
+    assert 'cases[0].ur_decision_service: must be one of: "mail", "electronic", "personal"' in lines
+    assert 'cases[0].ur_decision_served_on: not a valid date (YYYY-MM-DD): "2013-7-9"' in lines
+
+
+@pytest.mark.parametrize(
+    "injured, ur_decision, ok",
+    [
+        ("2012-03-19", "2013-07-01", True),  # a 2012 injury: covered once the decision is communicated from July 1, 2013
+        ("2012-03-19", "2013-06-30", False),
+        ("2013-01-01", "2013-06-30", True),  # a 2013 injury: covered whenever decided
+        ("2012-12-31", "2013-06-30", False),
+    ],
+)
+def test_applicability_of_imr(tmp_path, injured, ur_decision, ok):
+    case = seed_case()
+    case.update(date_of_injury=injured, ur_decision_date=ur_decision, received_on="2013-07-15")
+    case["assigned_on"], case["records_complete_on"] = "2013-07-16", "2013-07-20"
+    for doc in case["documents"]:
+        doc["dated"] = min(doc["dated"], "2013-06-30")
+    if ok:
+        run(tmp_path, case)
+        assert Case.objects.get().status == Case.Status.DECIDED
+        return
+    lines = refused(tmp_path, case)
+    assert lines == [
+        f"cases[0].date_of_injury: not subject to IMR: injured {injured}, UR decision served {ur_decision}; "
+        "IMR covers injuries on or after 2013-01-01 or UR decisions communicated on or after 2013-07-01 (LC 4610.5(a))"
+    ]
+
+
+def test_applicability_counts_the_service_date_as_the_communication(tmp_path):
+    case = seed_case()
+    case.update(date_of_injury="2012-03-19", ur_decision_date="2013-06-28", ur_decision_served_on="2013-07-01")
     run(tmp_path, case)
-    assert Case.objects.get().untimely_override_reason == "Imported: filed as received"
+    assert Case.objects.get().is_subject_to_imr
+
+
+def test_a_case_not_subject_to_imr_is_refused_at_any_stage(tmp_path):
+    case = seed_case()
+    case.update(ur_decision_date="2013-06-28", received_on="2013-07-10")
+    for key in ("assigned_on", "records_complete_on", "reviewer", "determination"):
+        del case[key]
+    lines = refused(tmp_path, case)
+    assert lines[0].startswith("cases[0].date_of_injury: not subject to IMR")
+
+
+@pytest.mark.parametrize("flags, formulary", [([], False), ([False], False), ([True], True), ([False, True], True)])
+def test_one_formulary_item_puts_the_case_on_the_formulary_clock(tmp_path, flags, formulary):
+    case = seed_case()
+    del case["determination"], case["reviewer"]
+    template = case["disputed_items"][0]
+    case["disputed_items"] = [
+        {**template, "description": f"Item {i}", "category": "Pharmaceuticals", "formulary": flag} for i, flag in enumerate(flags)
+    ] or [template]
+    run(tmp_path, case)
+    imported = Case.objects.get()
+    assert imported.is_formulary_dispute is formulary
+    # Records complete Wed Aug 7, 2013: 5 working days is Wed Aug 14; otherwise 30 days.
+    assert str(imported.decision_due_on) == ("2013-08-14" if formulary else "2013-09-06")
+
+
+@pytest.mark.parametrize(
+    "review_type, formulary, due",
+    [
+        ("standard", False, "2013-09-06"),  # 30 days after Wed Aug 7, 2013
+        ("standard", True, "2013-08-14"),  # 5 working days
+        ("expedited", False, "2013-08-10"),  # 3 days
+        ("expedited", True, "2013-08-10"),  # the shorter clock governs
+    ],
+)
+def test_decision_due_for_every_review_type_and_formulary_combination(tmp_path, review_type, formulary, due):
+    case = seed_case()
+    del case["determination"], case["reviewer"]
+    case["review_type"] = review_type
+    case["disputed_items"][0]["formulary"] = formulary
+    run(tmp_path, case)
+    assert str(Case.objects.get().decision_due_on) == due
+
+
+def test_formulary_must_be_true_or_false(tmp_path):
+    case = seed_case()
+    case["disputed_items"][0]["formulary"] = "yes"
+    assert "cases[0].disputed_items[0].formulary: must be true or false" in refused(tmp_path, case)
+
+
+@pytest.mark.parametrize(
+    "records_complete_on, line",
+    [
+        ("2999-01-01", "cases[0].records_complete_on: cannot be in the future"),
+        ("2013-07-25", "cases[0].records_complete_on: cannot be before the notice of assignment"),
+    ],
+)
+def test_records_complete_date_is_held_to_the_records_rule(tmp_path, records_complete_on, line):
+    case = seed_case()
+    del case["determination"], case["reviewer"]
+    case["records_complete_on"] = records_complete_on
+    assert refused(tmp_path, case) == [line]
 
 
 def test_future_dates_and_bad_email_are_refused(tmp_path):
@@ -210,7 +363,7 @@ def test_future_dates_and_bad_email_are_refused(tmp_path):
 
 def test_dates_must_be_in_order(tmp_path):
     case = seed_case()
-    case["date_of_injury"] = "2013-06-01"  # after the UR decision
+    case["date_of_injury"] = "2013-07-09"  # after the UR decision
     lines = refused(tmp_path, case)
     assert lines == ["cases[0].date_of_injury: the injury cannot be after the UR decision"]
 
@@ -250,7 +403,7 @@ def test_open_case_stages(tmp_path):
     for key in ("case_number", "assigned_on", "records_complete_on", "reviewer", "determination"):
         del received[key]
     awaiting = copy.deepcopy(received)
-    awaiting.update(assigned_on="2013-06-12", claim_number="WC-2")
+    awaiting.update(assigned_on="2013-07-26", claim_number="WC-2")
     run(tmp_path, received, awaiting)
     assert sorted(Case.objects.values_list("status", flat=True)) == ["awaiting_records", "received"]
     assert Case.objects.get(claim_number="WC-2").records_due_on is not None

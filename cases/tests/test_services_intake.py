@@ -22,7 +22,7 @@ TODAY = date(2025, 6, 16)
 def screen(case, **overrides):
     answers = dict(
         signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
-        liability_disputed=False, notice_on=TODAY, today=TODAY,
+        liability_disputed=False, today=TODAY,
     )
     answers.update(overrides)
     return services.case_screen(case=case, **answers)
@@ -38,14 +38,16 @@ def new_case(**kwargs):
 
 # --- screening ---------------------------------------------------------------
 
-def test_eligible_case_awaits_records_with_deadline():
-    outcome = screen(new_case(), notice_method=Case.NoticeMethod.MAIL)
+def test_eligible_case_awaits_records_and_its_clock_waits_for_the_notice():
+    outcome = screen(new_case())
     assert outcome.eligible
     case = outcome.case
     assert case.status == Case.Status.AWAITING_RECORDS
-    assert case.assigned_on == TODAY
-    assert case.records_due_on == TODAY + timedelta(days=15)
+    # The records clock starts from the NOARFI's recorded sending, not at screening
+    # (correspondence/tests/test_notices.py follows it to the due date).
+    assert case.assigned_on is None and case.records_due_on is None
     assert case.eligibility_decided_at is not None
+    assert case.notices.get().kind == "noarfi"
 
 
 @pytest.mark.parametrize(
@@ -66,17 +68,60 @@ def test_checklist_failures_make_the_case_ineligible_with_a_coded_reason(answers
     assert outcome.case.records_due_on is None
 
 
+@pytest.mark.parametrize(
+    "service, days_after_service, late",
+    [("mail", 35, False), ("mail", 36, True), ("electronic", 30, False), ("electronic", 31, True), ("personal", 31, True)],
+)
+def test_filing_window_runs_from_service_of_the_ur_decision(service, days_after_service, late):
+    served = TODAY - timedelta(days=days_after_service)
+    case = new_case(
+        received_on=TODAY, ur_decision_date=served - timedelta(days=4), ur_decision_served_on=served, ur_decision_service=service
+    )
+    outcome = screen(case)
+    assert outcome.reason == (Case.IneligibleReason.UNTIMELY if late else "")
+    assert outcome.case.is_untimely is late
+
+
 def test_untimely_without_override_is_ineligible_and_with_override_eligible():
-    late = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=31))
+    late = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=36))
     assert screen(late).reason == Case.IneligibleReason.UNTIMELY
-    late2 = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=31), claim_number="WC-LATE-2")
+    late2 = new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=36), claim_number="WC-LATE-2")
     outcome = screen(late2, untimely_override_reason="UR decision served late by mail (proof of service)")
     assert outcome.eligible
     assert outcome.case.untimely_override_reason.startswith("UR decision served late")
 
 
-def test_thirty_days_is_still_timely():
-    assert screen(new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=30))).eligible
+def test_thirty_five_days_after_mailed_service_is_still_timely():
+    assert screen(new_case(received_on=TODAY, ur_decision_date=TODAY - timedelta(days=35))).eligible
+
+
+@pytest.mark.parametrize(
+    "injured, served, subject",
+    [
+        (date(2012, 3, 19), date(2013, 6, 30), False),  # the case: a 2012 injury, UR decision before July 2013
+        (date(2012, 3, 19), date(2013, 7, 1), True),
+        (date(2013, 1, 1), date(2013, 6, 30), True),
+        (date(2012, 12, 31), date(2013, 6, 30), False),
+    ],
+)
+def test_a_dispute_imr_does_not_cover_is_ineligible_with_its_own_code(injured, served, subject):
+    case = new_case(
+        date_of_injury=injured, ur_decision_date=served, ur_decision_served_on=served, received_on=served + timedelta(days=10)
+    )
+    outcome = screen(case)
+    if subject:
+        assert outcome.eligible
+        return
+    assert outcome.reason == Case.IneligibleReason.NOT_SUBJECT == "not_subject"
+    assert outcome.case.status == Case.Status.INELIGIBLE
+    assert outcome.case.get_ineligible_reason_display() == "Not subject to IMR"
+    assert "LC 4610.5(a)" in outcome.case.eligibility_note
+
+
+def test_not_subject_comes_first_and_no_override_lifts_it():
+    case = new_case(date_of_injury=date(2012, 1, 1), ur_decision_date=date(2013, 5, 1), received_on=date(2013, 7, 1))
+    outcome = screen(case, signature_present=False, untimely_override_reason="served late")
+    assert outcome.reason == Case.IneligibleReason.NOT_SUBJECT
 
 
 def test_duplicate_of_an_earlier_pending_case_is_ineligible():
@@ -109,18 +154,6 @@ def test_screened_case_cannot_be_screened_twice():
     with pytest.raises(ServiceError) as exc:
         screen(case)
     assert exc.value.field == "status"
-
-
-def test_notice_date_rules():
-    case = new_case()
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=TODAY + timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    with pytest.raises(ServiceError) as exc:
-        screen(case, notice_on=case.received_on - timedelta(days=1))
-    assert exc.value.field == "notice_on"
-    case.refresh_from_db()
-    assert case.status == Case.Status.RECEIVED
 
 
 # --- documents ---------------------------------------------------------------

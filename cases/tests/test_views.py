@@ -193,16 +193,59 @@ def test_application_before_ur_decision_is_refused(intake):
     assert field_errors(response, "received_on") == ["the application cannot be received before the UR decision"]
 
 
-def test_untimely_application_needs_an_override_reason(intake):
+@pytest.mark.parametrize(
+    "service, served_days_after_decision, received_days_after_service, late",
+    [
+        ("mail", 0, 35, False),  # 30 days + 5 for mail (CCP 1013)
+        ("mail", 0, 36, True),
+        ("electronic", 0, 30, False),
+        ("electronic", 0, 31, True),
+        ("personal", 0, 31, True),
+        # The window runs from service, not from the decision's date.
+        ("electronic", 10, 30, False),
+        ("electronic", 10, 31, True),
+    ],
+)
+def test_untimely_application_needs_an_override_reason(
+    intake, service, served_days_after_decision, received_days_after_service, late
+):
     today = timezone.localdate()
-    late = new_case_post(received_on=today.isoformat(), ur_decision_date=(today - timedelta(days=31)).isoformat())
-    response = intake.post(reverse("cases:new"), late)
+    served = today - timedelta(days=received_days_after_service)
+    application = new_case_post(
+        received_on=today.isoformat(), ur_decision_service=service, ur_decision_served_on=served.isoformat(),
+        ur_decision_date=(served - timedelta(days=served_days_after_decision)).isoformat(),
+    )
+    response = intake.post(reverse("cases:new"), application)
+    if not late:
+        assert response.status_code == 302
+        case = Case.objects.get()
+        assert (case.ur_decision_served_on, case.ur_decision_service) == (served, service)
+        assert not case.is_untimely and case.untimely_override_reason == ""
+        return
     assert response.status_code == 400
-    assert "Untimely: received 31 days after the UR decision" in field_errors(response, "untimely_override_reason")[0]
+    assert field_errors(response, "untimely_override_reason")[0].startswith(
+        f"Untimely: received {received_days_after_service} days after the UR decision was served"
+    )
     assert not Case.objects.exists()
-    response = intake.post(reverse("cases:new"), {**late, "untimely_override_reason": "Proof of service shows late mailing"})
+    response = intake.post(reverse("cases:new"), {**application, "untimely_override_reason": "Proof of service shows late mailing"})
     assert response.status_code == 302
     assert Case.objects.get().untimely_override_reason == "Proof of service shows late mailing"
+
+
+def test_service_date_defaults_to_the_decision_date_and_mail(intake):
+    assert intake.post(reverse("cases:new"), new_case_post()).status_code == 302
+    case = Case.objects.get()
+    assert (case.ur_decision_served_on, case.ur_decision_service) == (case.ur_decision_date, "mail")
+
+
+def test_service_date_must_fall_between_decision_and_application(intake):
+    today = timezone.localdate()
+    before = intake.post(reverse("cases:new"), new_case_post(
+        ur_decision_served_on=(today - timedelta(days=13)).isoformat()))  # the decision is 12 days old
+    assert field_errors(before, "ur_decision_served_on") == ["the UR decision cannot be served before it was made"]
+    after = intake.post(reverse("cases:new"), new_case_post(ur_decision_served_on=today.isoformat()))  # received 2 days ago
+    assert field_errors(after, "ur_decision_served_on")[0].startswith("the application (with its copy of the UR decision)")
+    assert not Case.objects.exists()
 
 
 def test_likely_duplicate_is_shown_with_a_link_and_can_be_registered_anyway(intake):
@@ -297,9 +340,13 @@ def test_case_page_shows_parties_items_checklist_and_countdowns(intake):
     html = intake.get(case.get_absolute_url()).content.decode()
     assert "Central Valley Packing" in html and case.employee.name in html
     assert "Eight (8) physical therapy visits" in html
-    assert "received 37 days after the UR decision (more than 30)" in html
+    served = case.ur_decision_served_on
+    assert f"UR decision served {served:%b %-d, %Y} (mail); received 37 days later; last timely day " in html
+    assert f"{served + timedelta(days=35):%b %-d, %Y}: late" in html
     assert "Record screening result" in html
-    assert html.count("To confirm:") == 4 and "Fails:</span>\n            Filed within 30 days" in html
+    assert html.count("To confirm:") == 4
+    assert "Fails:</span>\n            Filed within 30 days of service of the UR decision (35 if served by mail)" in html
+    assert "Passes:</span>\n            Subject to IMR (LC 4610.5(a))" in html
     services.case_mark_eligible(case=case, assigned_on=today - timedelta(days=13))  # electronic: due yesterday
     html = intake.get(case.get_absolute_url()).content.decode()
     assert "1 day overdue" in html
@@ -311,16 +358,17 @@ def test_case_page_shows_parties_items_checklist_and_countdowns(intake):
 def test_screening_from_the_page(intake):
     case = registered_case()
     response = intake.post(reverse("cases:screen", args=[case.number]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "mail", "note": "ok"})
+        "signature_present": "on", "ur_decision_attached": "on", "note": "ok"})
     assert response.status_code == 302
     case.refresh_from_db()
-    assert case.status == Case.Status.AWAITING_RECORDS and case.notice_method == "mail"
-    assert case.records_due_on == timezone.localdate() + timedelta(days=15)
+    assert case.status == Case.Status.AWAITING_RECORDS
+    # The notice of assignment is issued; the records clock waits for its recorded sending.
+    assert case.notices.filter(kind="noarfi").count() == 1 and case.records_due_on is None
 
 
 def test_screening_ineligible_from_the_page(intake):
     case = registered_case()
-    response = intake.post(reverse("cases:screen", args=[case.number]), {"ur_decision_attached": "on", "notice_method": "mail"})
+    response = intake.post(reverse("cases:screen", args=[case.number]), {"ur_decision_attached": "on"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.ineligible_reason) == (Case.Status.INELIGIBLE, Case.IneligibleReason.NO_SIGNATURE)
@@ -328,13 +376,13 @@ def test_screening_ineligible_from_the_page(intake):
     assert "No signature of employee or representative" in html
 
 
-def test_screening_error_is_shown_beside_the_field(intake):
+def test_screening_refusal_is_shown(intake):
     case = registered_case()
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    response = intake.post(reverse("cases:screen", args=[case.number]), {
-        "signature_present": "on", "ur_decision_attached": "on", "notice_method": "mail", "notice_on": tomorrow})
+    services.case_screen(case=case, signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
+                         liability_disputed=False)
+    response = intake.post(reverse("cases:screen", args=[case.number]), {"signature_present": "on", "ur_decision_attached": "on"})
     assert response.status_code == 400
-    assert response.context["screening_form"].errors["notice_on"] == ["cannot be in the future"]
+    assert "has already been screened" in response.content.decode()
 
 
 def test_records_complete_and_convert_to_expedited(intake):

@@ -18,7 +18,8 @@ from reviewers import services as reviewer_services
 from tests.factories import CaseFactory, DisputedItemFactory, DocumentFactory, ReviewerFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_CASE = FIXTURES / "seed-case.json"
+# The seed bundle has one copy, the one seed_demo imports.
+SEED_CASE = Path(__file__).resolve().parents[2] / "cases" / "fixtures" / "seed-case.json"
 SEED_LETTER = FIXTURES / "seed-letter.txt"
 
 

@@ -73,12 +73,12 @@ def test_seed_header_fields_and_next_steps(seed_pdfs, variant):
     for line in (
         settings.IMRO_NAME,
         settings.IMRO_ADDRESS,
-        "July 15, 2013",
+        "August 29, 2013",
         "Case Number: CM13-0001234",
-        "Date Assigned: 06/12/2013",
-        "UR Denial Date: 05/24/2013",
+        "Date Assigned: 07/26/2013",
+        "UR Denial Date: 07/08/2013",
         "Date of Injury: 03/19/2012",
-        "Application Received: 06/10/2013",
+        "Application Received: 07/24/2013",
         "Review Type: Standard",
         "State(s) of Licensure: Texas",
         "Certification(s)/Specialty: Physical Medicine & Rehabilitation, Pain Medicine",
@@ -103,7 +103,7 @@ def test_parties_letter_names_the_parties(seed_pdfs):
         "Employer: Central Valley Distribution Co.",
         "Claims Administrator: Golden State Claims Services",
         "Requesting Provider: Alan Whitfield, MD (Orthopaedic Surgery)",
-        "Utilization Review determination; Golden State Claims Services; 05/24/2013",
+        "Utilization Review determination; Golden State Claims Services; 07/08/2013",
     ):
         assert squash(line) in text, line
 
@@ -117,7 +117,7 @@ def test_public_copy_is_redacted(seed_pdfs):
         assert squash(identifier).lower() not in text, identifier
     assert squash("REDACTED PUBLIC COPY").lower() in text
     # Who wrote a record is replaced by the party's role.
-    assert squash("Utilization Review determination; [Claims administrator]; 05/24/2013").lower() in text
+    assert squash("Utilization Review determination; [Claims administrator]; 07/08/2013").lower() in text
 
 
 @pytest.mark.parametrize("variant", [PARTIES, PUBLIC])

@@ -166,6 +166,25 @@ def _letters(n):
     return letters[:n]
 
 
+def _notices(n):
+    from correspondence import services as correspondence_services
+
+    return [correspondence_services.noarfi_issue(case=open_case()) for _ in range(n)]
+
+
+def _deliveries(n):
+    deliveries = []
+    while len(deliveries) < n:
+        deliveries += list(_notices(1)[0].deliveries.all())
+    return deliveries[:n]
+
+
+def _mail_batches(n):
+    from correspondence.models import MailBatch
+
+    return [MailBatch.objects.create(batch_date=timezone.localdate(), number=next(_serial)) for _ in range(n)]
+
+
 def _audit_events(n):
     from accounts import audit
 
@@ -219,6 +238,9 @@ BUILDERS = {
     "determinations.Guideline": _guidelines,
     "determinations.Letter": _letters,
     "axes.AccessAttempt": _access_attempts,
+    "correspondence.Notice": _notices,
+    "correspondence.Delivery": _deliveries,
+    "correspondence.MailBatch": _mail_batches,
 }
 
 

@@ -105,9 +105,9 @@ def test_import_refuses_a_practice_start_after_the_assignment_naming_the_case(tm
     from cases.tests.test_import import refused, seed_case
 
     case = seed_case()
-    case["reviewer"]["active_practice_since"] = 2015  # assigned 2013-06-12
+    case["reviewer"]["active_practice_since"] = 2015  # assigned 2013-07-26
     assert refused(tmp_path, case) == [
-        "cases[0].reviewer: Morgan Ellison cannot be assigned: active practice began in 2015, after Jun 12, 2013"
+        "cases[0].reviewer: Morgan Ellison cannot be assigned: active practice began in 2015, after Jul 26, 2013"
     ]
 
 

@@ -112,15 +112,14 @@ def intake_registers_and_assigns(page, people, tmp_path, today) -> str:
     screening = page.locator("#screening")
     screening.get_by_label("Signed by the employee or representative").check()
     screening.get_by_label("Copy of the UR decision attached").check()
-    screening.get_by_label("Notice sent by").select_option("electronic")
     screening.get_by_role("button", name="Record screening result").click()
-    expect(page.get_by_role("alert").filter(has_text="Eligible. Records are due")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Eligible. The notice of assignment is issued")).to_be_visible()
     deadlines = page.locator("section[aria-labelledby=h-deadlines]")
     expect(deadlines).to_contain_text("Records due from the claims administrator")
-    expect(deadlines.locator(".countdown").first).to_contain_text("days left")
     check_page(page, "05 intake case screened")
 
-    deadlines.get_by_role("button", name="Mark records complete").click()
+    # The records decision is taken with the records checklist (correspondence panel); tests/browser/test_correspondence.py walks the mail.
+    page.locator("#correspondence").get_by_role("button", name="Records complete").click()
     expect(page.get_by_role("alert").filter(has_text="Records complete. Decision due")).to_be_visible()
     expect(deadlines).to_contain_text("Decision due")
     expect(deadlines.locator(".countdown").last).to_contain_text("days left")
