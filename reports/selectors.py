@@ -27,9 +27,11 @@ assembles the figures, tables and chart data the page, the exports and the
 PDF show.
 
 Mailing dates. DWC counts ages from the *mailing* of the notice of assignment
-(NOARFI) and of the letter. Until the system records those mailings, the
-notice of assignment date (`Case.assigned_on`) and the decision date stand in
-for them and the page says so: `MAILING_DATES` is the one switch.
+(NOARFI) and of the letter. The correspondence app records them (a delivery of
+the NOARFI or of the parties' letter marked sent, `Delivery.sent_on`); a case
+from before deliveries were recorded (imported history, generated data) has
+none, and its notice of assignment and decision dates stand in, as the page
+says. `MAILING_DATES` is the one switch between the two sources.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from cases import classification
 from cases.models import Case, ReviewType, TreatmentCategory
@@ -59,16 +61,25 @@ class MailingDates(enum.Enum):
     # The notice of assignment date and the decision date (recorded on every case).
     ASSIGNMENT_AND_DECISION = "assignment_and_decision"
     # The first NOARFI and parties' letter deliveries marked sent (the correspondence app's
-    # `Delivery.sent_on`); a letter not yet mailed is not yet issued.
+    # `Delivery.sent_on`): a letter with deliveries none of which went out is not issued yet.
+    # A case with no delivery rows at all (from before they were recorded) falls back to the
+    # assignment and decision dates.
     RECORDED = "recorded"
 
 
-# The one switch: RECORDED once the correspondence app (notices, deliveries) is installed.
-MAILING_DATES = MailingDates.ASSIGNMENT_AND_DECISION
-MAILING_FALLBACK_NOTE = (
-    "The system does not yet record when the notice of assignment (NOARFI) and the letter were mailed, so the ages "
-    "and the within-time share count from the notice of assignment date and to the decision date instead."
-)
+# The one switch.
+MAILING_DATES = MailingDates.RECORDED
+MAILING_NOTES = {
+    MailingDates.ASSIGNMENT_AND_DECISION: (
+        "The system does not record when the notice of assignment (NOARFI) and the letter were mailed, so the ages "
+        "and the within-time share count from the notice of assignment date and to the decision date instead."
+    ),
+    MailingDates.RECORDED: (
+        "Ages and the within-time share count from the recorded mailing of the notice of assignment (NOARFI) and of "
+        "the letter; for cases from before mailings were recorded (no delivery on record), from the notice of "
+        "assignment date and to the decision date."
+    ),
+}
 
 
 class Metric:
@@ -107,7 +118,6 @@ INELIGIBLE_REASON_TO_DWC = {
     "untimely": "untimely",
     "no_ur_decision": "no_ur_decision",
     "cnc": "cnc",
-    "not_subject_to_imr": "not_subject",
     "not_subject": "not_subject",
     "duplicate": "duplicate",
     "liability": "other",  # a liability dispute defers a case; coded ineligible by hand it is "other"
@@ -287,21 +297,40 @@ NOARFI_DELIVERY = {"notice__kind": "noarfi"}
 LETTER_DELIVERY = {"letter__variant": "parties"}
 
 
+def _has_deliveries(document: dict):
+    from django.apps import apps
+    from django.db.models import Exists, OuterRef
+
+    Delivery = apps.get_model("correspondence", "Delivery")
+    return Exists(Delivery.objects.filter(case_id=OuterRef("pk"), **document))
+
+
 def _letter_cohort(month: date):
     """Cases whose Final Determination Letter went out in the month (see MAILING_DATES)."""
+    in_month = Q(decided_on__gte=month, decided_on__lte=month_end(month))
     if MAILING_DATES == MailingDates.RECORDED:
         mailed = _first_sent(LETTER_DELIVERY).filter(first__gte=month, first__lte=month_end(month)).values("case_id")
-        return Case.objects.filter(pk__in=mailed, decided_on__isnull=False)
-    return Case.objects.filter(decided_on__gte=month, decided_on__lte=month_end(month))
+        return Case.objects.filter(decided_on__isnull=False).filter(
+            Q(pk__in=mailed) | (in_month & ~_has_deliveries(LETTER_DELIVERY))
+        )
+    return Case.objects.filter(in_month)
 
 
 def _mailing_dates(cohort) -> dict[int, tuple[date | None, date | None]]:
     """case id → (notice of assignment mailed, letter mailed) for a cohort, by MAILING_DATES."""
-    if MAILING_DATES == MailingDates.RECORDED:
-        noarfi = dict(_first_sent(NOARFI_DELIVERY).filter(case_id__in=cohort.values("pk")).values_list("case_id", "first"))
-        letter = dict(_first_sent(LETTER_DELIVERY).filter(case_id__in=cohort.values("pk")).values_list("case_id", "first"))
-        return {pk: (noarfi.get(pk), letter.get(pk)) for pk in letter}
-    return {pk: (assigned, decided) for pk, assigned, decided in cohort.values_list("pk", "assigned_on", "decided_on")}
+    fallback = {pk: (assigned, decided) for pk, assigned, decided in cohort.values_list("pk", "assigned_on", "decided_on")}
+    if MAILING_DATES != MailingDates.RECORDED:
+        return fallback
+    ids = cohort.values("pk")
+    noarfi_rows = _first_sent(NOARFI_DELIVERY).filter(case_id__in=ids).values_list("case_id", "first")
+    letter_rows = _first_sent(LETTER_DELIVERY).filter(case_id__in=ids).values_list("case_id", "first")
+    noarfi, letter = dict(noarfi_rows), dict(letter_rows)
+    out = {}
+    for pk, (assigned, decided) in fallback.items():
+        # A document with deliveries counts from the first one sent (None: none sent yet);
+        # one without any (history from before deliveries) from the case's own date.
+        out[pk] = (noarfi[pk] if pk in noarfi else assigned, letter[pk] if pk in letter else decided)
+    return out
 
 
 def case_outcome(decisions: list[str]) -> str:
@@ -431,8 +460,12 @@ def months_with_data() -> tuple[date | None, date | None]:
     )
     if bounds["r0"] is None:
         return None, None
-    last = max(d for d in (bounds["r1"], bounds["d1"], bounds["due1"]) if d)
-    return month_start(bounds["r0"]), month_start(last)
+    ends = [bounds["r1"], bounds["d1"], bounds["due1"]]
+    if MAILING_DATES == MailingDates.RECORDED:
+        from django.apps import apps
+
+        ends.append(apps.get_model("correspondence", "Delivery").objects.aggregate(m=Max("sent_on"))["m"])
+    return month_start(bounds["r0"]), month_start(max(d for d in ends if d))
 
 
 # =============================================================================================
@@ -855,7 +888,7 @@ def report(period: Period) -> Report:
     )
     return Report(
         period=period, state=state, figures=figures, tables=tables, trend=trend,
-        mailing_note=MAILING_FALLBACK_NOTE if MAILING_DATES == MailingDates.ASSIGNMENT_AND_DECISION else "",
+        mailing_note=MAILING_NOTES[MAILING_DATES],
         late_shown=len(late), late_total=late_all,
     )
 

@@ -62,6 +62,14 @@ def _changed_months(since, today: date) -> set[date]:
         "case__decided_on", flat=True
     )
     months.update(selectors.month_start(day) for day in corrected.iterator(chunk_size=5000))
+    if selectors.MAILING_DATES == selectors.MailingDates.RECORDED:
+        # A mailing marked sent moves the letter into its month (and the ages of its case).
+        from django.apps import apps
+
+        Delivery = apps.get_model("correspondence", "Delivery")
+        sent = Delivery.objects.filter(sent_at__gte=since).values_list("sent_on", "case__decided_on", "case__received_on")
+        for row in sent.iterator(chunk_size=5000):
+            months.update(selectors.month_start(day) for day in row if day)
     # Records still missing become late as days pass, without any change to the case.
     months.update(_months_between(timezone.localdate(since) - timedelta(days=1), today))
     return months

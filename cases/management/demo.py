@@ -284,7 +284,7 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
         users = ensure_users(password=password, result=result)
     ensure_seed_case(result)
     ensure_open_cases(users, result)
-    seed_demo_reports()
     seed_demo_correspondence(users=users)
+    seed_demo_reports()  # last: publishes and counts what the steps above made
     return result
 

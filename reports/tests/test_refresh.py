@@ -92,7 +92,7 @@ def test_a_full_run_drops_months_that_no_longer_have_data():
     reports_refresh(today=date(2026, 5, 1))
     assert MonthlyFigure.objects.filter(month=date(2024, 2, 1)).exists()
     Case.objects.filter(pk=case.pk).update(received_on=date(2026, 3, 5), ur_decision_date=date(2026, 2, 20),
-                                           date_of_injury=date(2025, 1, 1))
+                                           ur_decision_served_on=date(2026, 2, 20), date_of_injury=date(2025, 1, 1))
     reports_refresh(full=True, today=date(2026, 5, 1))
     assert not MonthlyFigure.objects.filter(month__lt=date(2026, 3, 1)).exists()
     assert month_count(MARCH) == 2
@@ -141,3 +141,36 @@ def test_a_letter_finalized_late_on_the_last_evening_of_a_month_counts_in_that_m
     assert selectors.report(Period(date(2026, 4, 1), date(2026, 4, 1))).figures["letters"] == 0
     start, end = selectors.month_bounds(date(2026, 3, 1))
     assert start <= evening < end
+
+
+def test_ages_and_months_count_from_the_recorded_mailings():
+    """The NOARFI's and the letter's first delivery marked sent; no delivery on record: the case's own dates."""
+    from correspondence.models import Delivery, Notice
+    from determinations.models import Letter
+    from publications.tests.helpers import decided_case
+    from reports.selectors import MAILING_DATES, MailingDates
+
+    assert MAILING_DATES == MailingDates.RECORDED
+
+    def deliver(case, *, notice=None, letter=None, sent_on=None):
+        return Delivery.objects.create(
+            case=case, notice=notice, letter=letter, role="employee", name="Employee", channel="mail",
+            status=Delivery.Status.SENT if sent_on else Delivery.Status.PENDING, send_by=date(2026, 3, 1), sent_on=sent_on,
+            sent_at=timezone.now() if sent_on else None,
+        )
+
+    mailed, determination = decided_case(decided_on=date(2026, 3, 28), assigned_on=date(2026, 3, 2))
+    noarfi = Notice.objects.create(case=mailed, kind="noarfi", issued_on=date(2026, 3, 4), send_by=date(2026, 3, 5))
+    deliver(mailed, notice=noarfi, sent_on=date(2026, 3, 5))
+    letter = Letter.objects.create(determination=determination, variant=Letter.Variant.PARTIES)
+    deliver(mailed, letter=letter, sent_on=date(2026, 4, 2))
+    pending, pending_determination = decided_case(decided_on=date(2026, 3, 20), assigned_on=date(2026, 3, 1))
+    deliver(pending, letter=Letter.objects.create(determination=pending_determination, variant=Letter.Variant.PARTIES))
+    decided_case(decided_on=date(2026, 3, 10), assigned_on=date(2026, 3, 1))  # history: no deliveries
+
+    reports_refresh(full=True, today=date(2026, 5, 1))
+    march = selectors.report(Period(MARCH, MARCH)).figures
+    april = selectors.report(Period(APRIL, APRIL)).figures
+    assert march["letters"] == 1 and march["age_assigned"] == 9  # the history case: Mar 1 → Mar 10
+    assert april["letters"] == 1 and april["age_assigned"] == 28  # mailed Mar 5 → mailed Apr 2
+    assert selectors.report(Period(MARCH, date(2026, 5, 1))).figures["letters"] == 2  # the unmailed letter is not issued

@@ -73,7 +73,7 @@ def test_the_page_shows_every_figure_and_chart_of_the_period(client, manager, fi
                     "Concentration of requests among requesting providers", "Overturn rate by claims administrator",
                     "Average Age from Assigned Date", "Average Age from Complete Medical Records"):
         assert heading in html, heading
-    assert "Figures last refreshed" in html and "Mailing dates not recorded yet" in html
+    assert "Figures last refreshed" in html and "recorded mailing of the notice of assignment" in html
     # Four charts, each an image with a title and a description, with a table beside it.
     charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([\w-]+)-title \1-desc"', html)
     assert charts == ["chart-trend", "chart-outcomes", "chart-ages", "chart-within"]
