@@ -109,6 +109,8 @@ MANAGER = {
     "review:preview_letter": 403, "review:finalize": 403,
     "letters:status": 404, "letters:download": 404,
     "reports:index": 200, "reports:export": 200, "reports:pdf_download": 200,
+    "correspondence:list": 403, "correspondence:batch_pdf": 403, "correspondence:late_records": 403,
+    "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
 }
 
 
