@@ -31,10 +31,10 @@ class PartyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "specialty", "date_of_birth", "phone", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "normalized_name", "first_name", "last_name"]
-    readonly_fields = ["normalized_name", "created_at"]
+    readonly_fields = ["normalized_name", "name_key", "created_at"]
     fields = [
         "kind", "name", "first_name", "last_name", "date_of_birth", "sex", "specialty", "phone", "address",
-        "normalized_name", "created_at",
+        "normalized_name", "name_key", "created_at",
     ]
 
     def get_search_results(self, request, queryset, search_term):
@@ -103,11 +103,18 @@ class CaseDocumentInline(admin.TabularInline):
     count are facts of the upload, so they never change here."""
 
     model = CaseDocument
-    fields = ["title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256"]
-    readonly_fields = ["original_filename", "size", "page_count", "sha256"]
+    fields = [
+        "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
+        "withdrawn_at", "withdrawal_reason",
+    ]
+    readonly_fields = ["original_filename", "size", "page_count", "sha256", "withdrawn_at", "withdrawal_reason"]
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def get_queryset(self, request):
+        # Withdrawn documents too: the admin reviews the whole record (the case page lists them apart).
+        return CaseDocument.all_objects.all()
 
     def has_add_permission(self, request, obj=None):
         return False  # uploads go through the case page, which hashes and counts pages
@@ -115,7 +122,10 @@ class CaseDocumentInline(admin.TabularInline):
 
 class AssignmentInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Assignment
-    fields = ["reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested", "decline_reason"]
+    fields = [
+        "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested",
+        "decline_kind", "decline_reason", "withdrawal_reason",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -307,16 +317,25 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
 @admin.register(CaseDocument)
 class CaseDocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256"]
+    list_display = [
+        "title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256", "withdrawn_at",
+    ]
     list_select_related = ["case"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "author", "original_filename", "sha256", "case__number"]
     date_hierarchy = "created_at"
     fields = [
         "case", "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
-        "uploaded_by", "created_at",
+        "uploaded_by", "created_at", "withdrawn_at", "withdrawn_by", "withdrawal_reason",
     ]
-    readonly_fields = ["case", "original_filename", "size", "page_count", "sha256", "uploaded_by", "created_at"]
+    readonly_fields = [
+        "case", "original_filename", "size", "page_count", "sha256", "uploaded_by", "created_at",
+        "withdrawn_at", "withdrawn_by", "withdrawal_reason",
+    ]
+
+    def get_queryset(self, request):
+        # Withdrawn (misfiled) documents stay reviewable here; withdrawing is done on the case page.
+        return CaseDocument.all_objects.select_related("case")
 
     @admin.display(description="sha256")
     def short_sha256(self, obj):
@@ -337,9 +356,19 @@ class CaseNumberCounterAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 class EmergencyAccessForm(forms.ModelForm):
-    """Grant form: the service's own check runs in `clean`, so a refusal shows
-    beside its field before anything is written."""
+    """Grant form: the case by its number and the user by their username, as
+    an admin knows them (issue 19 item 15), never internal ids. The
+    service's own check runs in `clean`, so a refusal shows beside its field
+    before anything is written."""
 
+    case_number = forms.CharField(
+        label="Case number", max_length=20, help_text="As on the case page, e.g. CM26-0001234.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    username = forms.CharField(
+        label="Username", max_length=150, help_text="The account that needs to see the case.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     hours = forms.IntegerField(
         min_value=1, max_value=72, required=False,
         help_text="How long the access lasts (default: the IMR_EMERGENCY_ACCESS_HOURS setting).",
@@ -347,7 +376,25 @@ class EmergencyAccessForm(forms.ModelForm):
 
     class Meta:
         model = EmergencyAccess
-        fields = ["case", "user", "reason"]
+        fields = ["reason"]
+
+    def clean_case_number(self):
+        number = self.cleaned_data["case_number"].strip().upper()
+        case = Case.objects.filter(number=number).first()
+        if case is None:
+            raise ValidationError(f"No case {number}.")
+        self.cleaned_data["case"] = case
+        return number
+
+    def clean_username(self):
+        from django.contrib.auth import get_user_model
+
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username__iexact=username).first()
+        if user is None:
+            raise ValidationError(f"No user “{username}”.")
+        self.cleaned_data["user"] = user
+        return user.username
 
     def clean(self):
         data = super().clean()
@@ -358,7 +405,8 @@ class EmergencyAccessForm(forms.ModelForm):
                 case=data.get("case"), user=data.get("user"), granted_by=self.request.user, reason=data.get("reason", "")
             )
         except ServiceError as exc:
-            raise ValidationError({exc.field: exc.message} if exc.field in self.fields else exc.message) from exc
+            field = {"case": "case_number", "user": "username"}.get(exc.field, exc.field)
+            raise ValidationError({field: exc.message} if field in self.fields else exc.message) from exc
         return data
 
 
@@ -372,7 +420,6 @@ class EmergencyAccessAdmin(admin.ModelAdmin):
     list_select_related = ["case", "user", "granted_by"]
     list_filter = ["granted_at", "revoked_at"]
     search_fields = ["case__number", "user__username", "granted_by__username"]
-    raw_id_fields = ["case", "user"]
     readonly_fields = ["granted_by", "granted_at", "expires_at", "revoked_at", "revoked_by"]
     actions = ["revoke"]
     date_hierarchy = "granted_at"
@@ -390,7 +437,7 @@ class EmergencyAccessAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["case", "user", "reason", "hours"]
+            return ["case_number", "username", "reason", "hours"]
         return ["case", "user", "reason", *self.readonly_fields]
 
     def has_add_permission(self, request):

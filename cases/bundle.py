@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from django.utils import timezone
 
-from determinations.models import Guideline
+from determinations.models import Determination, Guideline, ItemDecision
 from reviewers.models import US_STATES, Reviewer
 
 from .models import Case, CaseDocument, DisputedItem, Party, ReviewType, TreatmentCategory
@@ -82,6 +82,17 @@ def iso_date(value, path, problems):
         return date.fromisoformat(value)
     except ValueError:
         return problems.add(path, f"not a valid date (YYYY-MM-DD): {json.dumps(value, ensure_ascii=False)}")
+
+
+def page_range(value, path, problems):
+    from imrsite.validators import page_range_problem
+
+    value = text(60, blank=True)(value, path, problems)
+    if value is not _INVALID:
+        problem = page_range_problem(value)
+        if problem:
+            return problems.add(path, problem)
+    return value
 
 
 def choice(values, message: str | None = None) -> Parser:
@@ -194,14 +205,16 @@ CASE = obj(
             )
         ),
         "treating_facility": F(ORGANIZATION, required=False),
-        "diagnosis": F(text(blank=True), required=False),
+        "diagnosis": F(text(_max_length(Case, "diagnosis"), blank=True), required=False),
         "disputed_items": F(
             list_of(
                 obj(
                     {
                         "description": F(text(_max_length(DisputedItem, "description"))),
                         "category": F(choice(TreatmentCategory.values)),
-                        "claims_administrator_guideline": F(nullable(text(blank=True))),
+                        "claims_administrator_guideline": F(
+                            nullable(text(_max_length(DisputedItem, "claims_administrator_guideline"), blank=True))
+                        ),
                         "manufacturer": F(text(_max_length(Party, "name")), required=False),
                         "formulary": F(boolean, required=False),
                     }
@@ -254,7 +267,7 @@ CASE = obj(
         "determination": F(
             obj(
                 {
-                    "clinical_case_summary": F(text()),
+                    "clinical_case_summary": F(text(_max_length(Determination, "clinical_case_summary"))),
                     "decided_on": F(iso_date),
                     "decisions": F(
                         list_of(
@@ -264,8 +277,8 @@ CASE = obj(
                                     "decision": F(choice(["upheld", "overturned"], 'must be "upheld" or "overturned"')),
                                     "guideline": F(text(_max_length(Guideline, "name"))),
                                     "section": F(text(200, blank=True), required=False),
-                                    "pages": F(text(60, blank=True), required=False),
-                                    "rationale": F(text()),
+                                    "pages": F(page_range, required=False),
+                                    "rationale": F(text(_max_length(ItemDecision, "rationale"))),
                                 }
                             ),
                             min_items=1,
@@ -348,5 +361,8 @@ def load_bundle(raw: bytes | str) -> list[dict]:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BundleError([f"(file): not valid JSON: {exc}"]) from exc
+    except RecursionError as exc:
+        # Thousands of nested brackets: no case bundle is shaped like that (issue 19 item 18).
+        raise BundleError(["(file): not a case bundle: nested too deeply"]) from exc
     return parse_bundle(data)
 

@@ -1,14 +1,15 @@
 """Intake forms. They collect and shape input; the rules live in `cases.services`."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row
+from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
 from imrsite.forms import add_service_error
+from reviewers.models import Assignment
 
-from . import deadlines, services
+from . import deadlines, selectors, services
 from .models import (
     MANUFACTURED_CATEGORIES,
     Case,
@@ -20,7 +21,39 @@ from .models import (
     ReviewType,
     TreatmentCategory,
 )
-from .text import normalize_name
+from .text import clean_identifier, has_visible_text, name_key, normalize_name
+
+
+def limit(model, name: str) -> int:
+    """A text field's limit, from its model (imrsite.limits)."""
+    return model._meta.get_field(name).max_length
+
+
+def limit_help(model, name: str) -> str:
+    return f"Up to {limit(model, name):,} characters."
+
+
+# Party roles of the form: (field prefix, kind, what a new one is called).
+PARTY_ROLES = [
+    ("employee", Party.Kind.PERSON, "person"),
+    ("employer", Party.Kind.ORGANIZATION, "organization"),
+    ("claims_administrator", Party.Kind.ORGANIZATION, "organization"),
+    ("requesting_provider", Party.Kind.PERSON, "physician"),
+    ("attorney", Party.Kind.ORGANIZATION, "organization"),
+    ("medical_provider_network", Party.Kind.ORGANIZATION, "organization"),
+    ("medical_group", Party.Kind.ORGANIZATION, "organization"),
+    ("treating_facility", Party.Kind.ORGANIZATION, "organization"),
+]
+ROLE_LABELS = {
+    "employee": "Employee",
+    "employer": "Employer",
+    "claims_administrator": "Claims administrator",
+    "requesting_provider": "Requesting physician",
+    "attorney": "Employee's attorney",
+    "medical_provider_network": "Medical provider network",
+    "medical_group": "Medical group or IPA",
+    "treating_facility": "Treating facility",
+}
 
 
 class DateInput(forms.DateInput):
@@ -56,9 +89,11 @@ class CaseForm(forms.Form):
     employee_date_of_birth = forms.DateField(label="Date of birth", required=False, widget=DateInput())
     employee_sex = forms.ChoiceField(label="Sex", choices=[("", "—")] + Party.Sex.choices, required=False)
     employee_phone = forms.CharField(label="Phone", max_length=40, required=False)
-    employee_address = forms.CharField(label="Address", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    employee_address = forms.CharField(
+        label="Address", required=False, max_length=limit(Party, "address"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     claim_number = forms.CharField(max_length=60)
-    date_of_injury = forms.DateField(label="Date of injury", widget=DateInput())
+    date_of_injury = forms.DateField(label="Date of injury", widget=DateInput(attrs={"min": "1900-01-01"}))
     eams_number = forms.CharField(label="EAMS (ADJ) case number", max_length=40, required=False)
     wcis_number = forms.CharField(label="WCIS jurisdictional claim number", max_length=40, required=False)
 
@@ -72,7 +107,8 @@ class CaseForm(forms.Form):
     )
     claims_administrator_phone = forms.CharField(label="Claims administrator phone", max_length=40, required=False)
     claims_administrator_address = forms.CharField(
-        label="Claims administrator address", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Claims administrator address", required=False, max_length=limit(Party, "address"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     medical_provider_network_name = forms.CharField(
         label="Medical provider network (MPN)", max_length=200, required=False,
@@ -101,7 +137,10 @@ class CaseForm(forms.Form):
     )
 
     # Disputed treatment
-    diagnosis = forms.CharField(label="Primary diagnosis", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    diagnosis = forms.CharField(
+        label="Primary diagnosis", required=False, max_length=limit(Case, "diagnosis"),
+        help_text=limit_help(Case, "diagnosis"), widget=forms.Textarea(attrs={"rows": 2}),
+    )
     diagnosis_icd = forms.CharField(label="ICD code", max_length=20, required=False)
     is_formulary_dispute = forms.BooleanField(
         label="Formulary medication dispute (decision due in 5 working days)", required=False
@@ -117,25 +156,40 @@ class CaseForm(forms.Form):
     untimely_override_reason = forms.CharField(
         label="Reason to accept a late application",
         required=False,
+        max_length=limit(Case, "untimely_override_reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=(
-            f"Required when the application arrived more than {deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} "
-            f"days after service of the UR decision ({deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail)."
+            f"The application arrived after the filing window ({deadlines.filing_window_days(Case.ServiceMethod.PERSONAL)} "
+            f"days after service of the UR decision, {deadlines.filing_window_days(Case.ServiceMethod.MAIL)} if served by mail): "
+            "say why it is accepted (e.g. proof that the UR decision was served late)."
         ),
     )
     allow_duplicate = forms.BooleanField(
         label="Register anyway: this is not a duplicate of the case(s) shown", required=False
     )
+    # The clerk's answer when parties on file may be the ones typed: a
+    # candidate's id or "new" (radio buttons under each party, see
+    # cases/_party_candidates.html). Blank until candidates were shown.
+    employee_party = forms.CharField(required=False, max_length=20)
+    employer_party = forms.CharField(required=False, max_length=20)
+    claims_administrator_party = forms.CharField(required=False, max_length=20)
+    requesting_provider_party = forms.CharField(required=False, max_length=20)
+    attorney_party = forms.CharField(required=False, max_length=20)
+    medical_provider_network_party = forms.CharField(required=False, max_length=20)
+    medical_group_party = forms.CharField(required=False, max_length=20)
+    treating_facility_party = forms.CharField(required=False, max_length=20)
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
         self.duplicates: list[Case] = []
         self.untimely = False
+        self.candidate_groups: list[dict] = []
         for name in (
             "received_on", "ur_decision_date", "ur_decision_served_on", "date_of_injury", "rfa_date", "employee_date_of_birth",
         ):
             self.fields[name].widget.attrs["max"] = self.today.isoformat()
+        self.fields["employee_date_of_birth"].widget.attrs["min"] = "1900-01-01"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -156,6 +210,7 @@ class CaseForm(forms.Form):
                     Column("employee_phone", css_class="col-md-4")),
                 Row(Column("eams_number", css_class="col-md-4"), Column("wcis_number", css_class="col-md-4"),
                     Column("employee_address", css_class="col-md-4")),
+                HTML('{% include "cases/_party_candidates.html" with role="employee" %}'),
             ),
             Fieldset(
                 "Employer and claims administrator",
@@ -163,12 +218,19 @@ class CaseForm(forms.Form):
                     Column("medical_provider_network_name", css_class="col-md-4")),
                 Row(Column("claims_administrator_phone", css_class="col-md-3"), Column("claims_administrator_address", css_class="col-md-3"),
                     Column("adjuster_name", css_class="col-md-3"), Column("adjuster_phone", css_class="col-md-3")),
+                HTML('{% include "cases/_party_candidates.html" with role="employer" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="claims_administrator" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="medical_provider_network" %}'),
             ),
             Fieldset(
                 "Requesting physician and representative",
                 Row(Column("requesting_provider_name", css_class="col-md-4"), Column("requesting_provider_specialty", css_class="col-md-4"),
                     Column("attorney_name", css_class="col-md-4")),
                 Row(Column("medical_group_name", css_class="col-md-4"), Column("treating_facility_name", css_class="col-md-4")),
+                HTML('{% include "cases/_party_candidates.html" with role="requesting_provider" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="attorney" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="medical_group" %}'),
+                HTML('{% include "cases/_party_candidates.html" with role="treating_facility" %}'),
             ),
             Fieldset(
                 "Disputed medical treatment",
@@ -178,23 +240,26 @@ class CaseForm(forms.Form):
                 "information_not_received",
             ),
         )
-        # The formset of disputed items goes between these two parts (see the template).
-        self.exceptions_helper = FormHelper()
-        self.exceptions_helper.form_tag = False
-        self.exceptions_helper.disable_csrf = True
-        self.exceptions_helper.layout = Layout(
-            Div(
-                Field("untimely_override_reason"),
-                css_class="untimely-block",
-            ),
-            HTML(
-                "{% if form.duplicates %}<div class=\"alert alert-warning\" role=\"alert\"><strong>Likely duplicate.</strong> "
-                "Same employee, claim number, UR decision date and treatment as "
-                "{% for dup in form.duplicates %}<a href=\"{{ dup.get_absolute_url }}\" class=\"alert-link\">{{ dup.number }}</a>"
-                " ({{ dup.get_status_display }}){% if not forloop.last %}, {% endif %}{% endfor %}.</div>{% endif %}"
-            ),
-            Field("allow_duplicate"),
-        )
+        # The formset of disputed items and the exceptions follow in the
+        # template. Each exception appears only when it applies (issue 19
+        # item 11): the late-application reason once the dates make the
+        # application late (static/js/case-form.js shows it as the dates are
+        # typed), "register anyway" once a likely duplicate was found.
+
+    def clean_claim_number(self):
+        value = clean_identifier(self.cleaned_data["claim_number"])
+        if not has_visible_text(value):
+            raise forms.ValidationError("Type the claim number: this one has no visible characters.")
+        return value
+
+    @property
+    def needs_party_choice(self) -> bool:
+        return any(group["error"] for group in self.candidate_groups)
+
+    @property
+    def only_party_choices_missing(self) -> bool:
+        """Every error is a party to choose: the form asks rather than refuses."""
+        return bool(self.errors) and all(name.endswith("_party") for name in self.errors)
 
     def _employee_probe(self) -> Party | None:
         data = self.cleaned_data
@@ -203,9 +268,37 @@ class CaseForm(forms.Form):
             return None
         # An unsaved party, only to ask the duplicate rule about this employee.
         return Party(
-            kind=Party.Kind.PERSON, name=name, normalized_name=normalize_name(name),
+            kind=Party.Kind.PERSON, name=name, normalized_name=normalize_name(name), name_key=name_key(name),
             date_of_birth=data.get("employee_date_of_birth"),
         )
+
+    def _check_party_choices(self) -> None:
+        """Offer the parties on file that may be the ones typed; the clerk must answer (issue 19 item 1).
+
+        The same candidates `cases.services.party_resolve` accepts, so an
+        answer given here is one the service takes.
+        """
+        inputs = self._party_inputs()
+        for role, kind, noun in PARTY_ROLES:
+            party_input = inputs.get(role)
+            if party_input is None:
+                continue
+            candidates = selectors.party_candidates(kind=kind, name=party_input.name, details=party_input.details)
+            if not candidates:
+                continue
+            field_name = f"{role}_party"
+            choice = (self.cleaned_data.get(field_name) or "").strip()
+            error = ""
+            if not choice:
+                error = f"Choose who this is: one on file, or a new {noun}."
+            elif choice != services.NEW_PARTY and choice not in {str(c.pk) for c in candidates}:
+                error = "The name was changed: choose again."
+            if error:
+                self.add_error(field_name, error)
+            self.candidate_groups.append({
+                "role": role, "label": ROLE_LABELS[role], "noun": noun, "field": field_name, "name": party_input.name,
+                "candidates": candidates, "choice": choice if not error.startswith("The name") else "", "error": error,
+            })
 
     def clean(self):
         data = super().clean()
@@ -218,8 +311,11 @@ class CaseForm(forms.Form):
             problems = services.case_date_problems(
                 received_on=received, ur_decision_date=ur_date, date_of_injury=injury,
                 ur_decision_served_on=served_on, today=self.today,
+                date_of_birth=data.get("employee_date_of_birth"), rfa_date=data.get("rfa_date"),
             )
             for problem in problems:
+                if problem.field == "date_of_birth":
+                    problem.field = "employee_date_of_birth"
                 if problem.field not in self.errors:  # one message per field is enough
                     add_service_error(self, problem)
             # The registration service's own rule, asked early so the reason box shows with the other errors.
@@ -230,6 +326,9 @@ class CaseForm(forms.Form):
                 self.untimely = True
                 if not (data.get("untimely_override_reason") or "").strip():
                     self.add_error("untimely_override_reason", f"{late.message[0].upper()}{late.message[1:]}. Give a reason to register it anyway.")
+        if all(data.get(f) for f in ("employee_first_name", "employee_last_name", "employer_name",
+                                     "claims_administrator_name", "requesting_provider_name")):
+            self._check_party_choices()
         return data
 
     def check_duplicates(self, descriptions: list[str]) -> None:
@@ -247,6 +346,15 @@ class CaseForm(forms.Form):
             self.add_error("claim_number", f"Likely duplicate of {numbers}: check it, or tick “Register anyway”.")
 
     def parties(self) -> dict:
+        """The parties typed, each with the clerk's answer about the candidates shown."""
+        inputs = self._party_inputs()
+        asked = {group["role"] for group in self.candidate_groups}
+        for role, party_input in inputs.items():
+            if party_input is not None and role in asked:
+                party_input.choice = (self.cleaned_data.get(f"{role}_party") or "").strip() or None
+        return inputs
+
+    def _party_inputs(self) -> dict:
         d = self.cleaned_data
         return {
             "employee": services.PartyInput(
@@ -294,7 +402,7 @@ class CaseForm(forms.Form):
 
 class DisputedItemForm(forms.Form):
     description = forms.CharField(
-        label="Treatment as requested", max_length=500,
+        label="Treatment as requested", max_length=limit(DisputedItem, "description"),
         widget=forms.TextInput(attrs={"placeholder": "Eight (8) physical therapy visits"}),
     )
     category = forms.ChoiceField(label="Category", choices=[("", "—")] + TreatmentCategory.choices)
@@ -303,6 +411,7 @@ class DisputedItemForm(forms.Form):
     )
     claims_administrator_guideline = forms.CharField(
         label="Guideline the claims administrator cited", required=False,
+        max_length=limit(DisputedItem, "claims_administrator_guideline"),
         widget=forms.TextInput(attrs={"placeholder": "Blank: cited no medical evidence"}),
     )
     # Offered (static/js/manufacturer.js) for the categories of drugs and
@@ -357,20 +466,26 @@ class ScreeningForm(forms.Form):
         label="The claims administrator disputes liability (defers the review)", required=False
     )
     untimely_override_reason = forms.CharField(
-        label="Reason to accept a late application", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason to accept a late application", required=False, max_length=limit(Case, "untimely_override_reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label="Note", required=False, max_length=limit(Case, "eligibility_note"),
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, case: Case, **kwargs):
+        # Nothing is ticked for the clerk (issue 19 item 11): each box is a
+        # finding about the papers, made by looking at them. What the
+        # application itself says is shown beside the box instead.
         kwargs.setdefault("initial", {
-            "signature_present": case.signature_present,
-            "ur_decision_attached": case.ur_decision_attached,
-            "conditional_non_certification": case.information_not_received,
-            "liability_disputed": case.liability_disputed,
-            "untimely_override_reason": case.untimely_override_reason,
+            "untimely_override_reason": case.untimely_override_reason if case.is_untimely else "",
             "note": case.eligibility_note,
         })
         super().__init__(*args, **kwargs)
+        if case.information_not_received:
+            self.fields["conditional_non_certification"].help_text = (
+                "The application says the treatment was delayed or denied because information was not received."
+            )
+        # The late-application exception exists only for a late application.
         if not case.is_untimely:
             del self.fields["untimely_override_reason"]
         self.helper = FormHelper()
@@ -418,12 +533,43 @@ class RecordsCompleteForm(forms.Form):
 
 
 class ExpediteForm(forms.Form):
-    """The date only; the service says which dates and cases it accepts (`cases.permissions`)."""
+    """The date only; the service says which dates and cases it accepts (`cases.permissions`).
+    The browser's date picker is bounded the same way, as a hint."""
 
-    on = forms.DateField(label="Physician's certification received on", widget=DateInput())
+    on = forms.DateField(
+        label="Physician's certification received on", widget=DateInput(),
+        help_text="On or after the day the application was received; not in the future.",
+    )
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if case is not None:
+            self.fields["on"].widget.attrs["min"] = case.received_on.isoformat()
 
 
 class AssignForm(forms.Form):
     """Offers only eligible reviewers; the service checks again whatever is posted."""
 
     reviewer = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class WithdrawAssignmentForm(forms.Form):
+    """Intake takes the case back from the reviewer (reviewers.services.assignment_withdraw)."""
+
+    reason = forms.CharField(
+        label="Reason for taking the case back", max_length=limit(Assignment, "withdrawal_reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The reviewer is told, with this reason.",
+        error_messages={"required": "Say why the case is taken back from the reviewer."},
+    )
+
+
+class WithdrawDocumentForm(forms.Form):
+    """Intake or an admin takes a misfiled document off the case (cases.services.document_withdraw)."""
+
+    reason = forms.CharField(
+        label="Reason", max_length=limit(CaseDocument, "withdrawal_reason"),
+        widget=forms.TextInput(attrs={"placeholder": "e.g. another patient's records"}),
+        error_messages={"required": "Say why the document is withdrawn."},
+    )

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from imrsite.limits import LimitedTextField
+
 from . import deadlines
-from .text import normalize_name
+from .text import name_key, normalize_name
 
 
 class DeliveryChannel(models.TextChoices):
@@ -61,7 +63,7 @@ class Party(models.Model):
     sex = models.CharField(max_length=20, choices=Sex.choices, blank=True)
     specialty = models.CharField(max_length=120, blank=True, help_text="For physicians: type and specialty.")
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField("mailing address", blank=True)
+    address = LimitedTextField(500, verbose_name="mailing address", blank=True)
     # Where notices and letters reach the party (correspondence app); the
     # preferred channel needs its own address field filled to be used.
     email = models.EmailField("e-mail", max_length=254, blank=True)
@@ -71,6 +73,9 @@ class Party(models.Model):
         help_text="How notices and letters are sent to this party.",
     )
     normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
+    # The identifying words of the name (no initials, any order): who may be
+    # the same party is looked up by it (cases.selectors.party_candidates).
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -84,6 +89,10 @@ class Party(models.Model):
         if self.kind == self.Kind.PERSON and (self.first_name or self.last_name) and not self.name:
             self.name = f"{self.first_name} {self.last_name}".strip()
         self.normalized_name = normalize_name(self.name)
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "normalized_name", "name_key"}
         super().save(*args, **kwargs)
 
     def __str__(self):
@@ -238,7 +247,7 @@ class Case(models.Model):
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="cases_as_treating_facility",
         help_text="The hospital, clinic or center where the disputed treatment would be provided.",
     )
-    diagnosis = models.TextField("primary diagnosis", blank=True)
+    diagnosis = LimitedTextField(1000, verbose_name="primary diagnosis", blank=True)
     diagnosis_icd = models.CharField("ICD code", max_length=20, blank=True)
     is_formulary_dispute = models.BooleanField(
         default=False, help_text="Medication under the MTUS drug formulary: decision due in 5 working days."
@@ -254,9 +263,9 @@ class Case(models.Model):
     signature_present = models.BooleanField(default=True)
     ur_decision_attached = models.BooleanField(default=True)
     liability_disputed = models.BooleanField(default=False)
-    untimely_override_reason = models.TextField(blank=True)
+    untimely_override_reason = LimitedTextField(2000, blank=True)
     ineligible_reason = models.CharField(max_length=30, choices=IneligibleReason.choices, blank=True)
-    eligibility_note = models.TextField(blank=True)
+    eligibility_note = LimitedTextField(2000, blank=True)
     eligibility_decided_at = models.DateTimeField(null=True, blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
@@ -346,7 +355,13 @@ class Case(models.Model):
     # Which stored deadline binds now (`due_on`); a countdown runs only while it does.
     @property
     def records_clock_running(self) -> bool:
-        return self.status == self.Status.AWAITING_RECORDS
+        """Records are still due from the claims administrator: their clock runs,
+        also after a reviewer was assigned (issue 19 item 12)."""
+        return (
+            self.records_due_on is not None
+            and self.records_complete_on is None
+            and self.status in (self.Status.AWAITING_RECORDS, self.Status.IN_REVIEW)
+        )
 
     @property
     def decision_clock_running(self) -> bool:
@@ -409,8 +424,8 @@ class DisputedItem(models.Model):
     )
     category = models.CharField("treatment category", max_length=40, choices=TreatmentCategory.choices)
     ur_decision = models.CharField("UR decision", max_length=20, choices=URDecision.choices, default=URDecision.DENIED)
-    claims_administrator_guideline = models.TextField(
-        blank=True, help_text="The guideline the claims administrator cited; blank if it cited no medical evidence."
+    claims_administrator_guideline = LimitedTextField(
+        500, blank=True, help_text="The guideline the claims administrator cited; blank if it cited no medical evidence."
     )
     manufacturer = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="disputed_items_as_manufacturer",
@@ -431,6 +446,16 @@ class DisputedItem(models.Model):
 def document_upload_to(instance, filename):
     # Never a user-supplied name in a path: the original is kept as metadata.
     return f"documents/{instance.case_id}/{uuid.uuid4().hex}.pdf"
+
+
+class CurrentDocumentManager(models.Manager):
+    """Documents still on the case: a withdrawn (misfiled) document is gone
+    from every list, file, letter and check that reads `case.documents` or
+    `CaseDocument.objects`. `CaseDocument.all_objects` keeps it for the
+    audit trail and the admin."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
 
 
 class CaseDocument(models.Model):
@@ -467,13 +492,39 @@ class CaseDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn from the case (misfiled: another patient's records): the file
+    # stays in storage for the audit trail, the document leaves the case record.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawal_reason = LimitedTextField(1000, blank=True, editable=False)
+
+    # The first manager is the default one, and related managers (`case.documents`) follow it.
+    objects = CurrentDocumentManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["case", "dated", "id"]
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["case", "kind"], name="document_case_kind_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(records_category__in=["", "A", "B", "C", "D"]), name="document_records_category_valid"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""), name="document_withdrawal_has_reason"
+            ),
         ]
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def download_name(self) -> str:
+        """The name a download is saved under: the uploaded name (or the title), always ending in .pdf."""
+        from imrsite.downloads import pdf_filename
+
+        return pdf_filename(self.original_filename or self.title)
 
     def __str__(self):
         return self.title
@@ -498,7 +549,7 @@ class EmergencyAccess(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="emergency_accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses")
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(help_text="Why this user must see this case now. Kept for review.")
+    reason = LimitedTextField(2000, help_text="Why this user must see this case now. Kept for review.")
     granted_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

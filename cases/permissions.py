@@ -101,9 +101,22 @@ def expedite_refusal(case: Case, *, on: date | None = None, today: date | None =
 
 
 def upload_refusal(case: Case) -> ServiceError | None:
-    if case.status not in UPLOADABLE:
-        return ServiceError(f"documents cannot be added to a case that is {_state(case)}", field="file", code="case_closed")
-    return None
+    """A closed case's record takes no new documents; the refusal says where later papers go (issue 19 item 5)."""
+    if case.status in UPLOADABLE:
+        return None
+    message = f"documents cannot be added to a case that is {_state(case)}"
+    if case.status == S.DECIDED:
+        message += (
+            ": the determination rested on this record; papers received later (a party's correspondence, "
+            "a WCAB appeal) go to the correspondence or appeal record"
+        )
+    elif case.status == S.INELIGIBLE:
+        message += (
+            ": papers received later go with a new application, or with the WCAB appeal of the ineligibility finding"
+        )
+    else:
+        message += ": its record is closed"
+    return ServiceError(message, field="file", code="case_closed")
 
 
 def information_request_refusal(case: Case) -> ServiceError | None:

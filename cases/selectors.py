@@ -4,7 +4,7 @@ Who may see which case is `cases.visibility`; its functions are also
 importable from here, where the first callers found them.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from reviewers.models import Assignment
 
@@ -24,12 +24,53 @@ def _open_assignments():
     )
 
 
-def case_search(
-    *, user, q: str = "", status: str = "", review_type: str = "", overdue: bool = False, today=None
-) -> QuerySet[Case]:
-    """The case list: search by number, employee name or claim number; filter;
-    soonest deadline first. Related rows come in a fixed number of queries."""
+# Sortable columns of the case list (issue 19 item 14): key → ordering, ascending.
+def _status_stage():
+    from django.db.models import Case as When_, IntegerField, Value, When
+
+    stages = [Case.Status.RECEIVED, Case.Status.DEFERRED, Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE,
+              Case.Status.IN_REVIEW, Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED,
+              Case.Status.WITHDRAWN]
+    return When_(*[When(status=s, then=Value(i)) for i, s in enumerate(stages)], output_field=IntegerField())
+
+
+CASE_SORTS = {
+    "number": lambda: ["number"],
+    "employee": lambda: ["employee__name", "number"],
+    "claim": lambda: ["claim_number", "number"],
+    "type": lambda: ["review_type", "number"],
+    "status": lambda: [_status_stage(), "number"],
+    "received": lambda: ["received_on", "number"],
+    "due": None,  # the default: soonest deadline first, cases without one last
+}
+
+
+def _ordering(sort: str):
     from django.db.models import F
+    from django.db.models.expressions import OrderBy
+
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in CASE_SORTS or CASE_SORTS[key] is None:
+        if descending and key == "due":
+            return [F("due_on").desc(nulls_last=True), "-received_on", "-number"]
+        return [F("due_on").asc(nulls_last=True), "-received_on", "number"]
+    fields = CASE_SORTS[key]()
+    if not descending:
+        return fields
+    return [
+        OrderBy(f, descending=True) if not isinstance(f, str) else (f[1:] if f.startswith("-") else f"-{f}")
+        for f in fields
+    ]
+
+
+def case_search(
+    *, user, q: str = "", status: str = "", review_type: str = "", overdue: bool = False, today=None, sort: str = ""
+) -> QuerySet[Case]:
+    """The case list: search by number, claim number, or the name of the
+    employee, employer, claims administrator or reviewer; filter; sort
+    (`CASE_SORTS`, "-" for descending; default: soonest deadline first).
+    Related rows come in a fixed number of queries."""
     from django.utils import timezone
 
     today = today or timezone.localdate()
@@ -44,33 +85,80 @@ def case_search(
         qs = qs.filter(review_type=review_type)
     if overdue:
         qs = qs.overdue(today)
-    return qs.order_by(F("due_on").asc(nulls_last=True), "-received_on", "number")
+    return qs.order_by(*_ordering(sort or "due"))
 
 
-def case_ids_matching(q: str):
-    """Ids of cases whose number, claim number or employee's name contains `q`.
-
-    A UNION of one narrow query per column rather than one OR across the
-    case and party tables: each part can use its own trigram index on
-    PostgreSQL (cases migration 0002), where the OR scanned every case
-    (BENCHMARKS.md).
-    """
-    from django.db.models import Q
-
-    from .models import Party
+def _party_name_matches(q: str) -> Q:
+    """Parties whose name contains `q`, or every identifying word of it:
+    "Maria Esperanza" finds "María T. Esperanza" (accents and initials aside)."""
     from .text import normalize_name
 
     names = Q(name__icontains=q)
-    folded = normalize_name(q)
-    if folded:
-        # "Nunez" finds "Núñez".
-        names |= Q(normalized_name__icontains=folded)
-    employees = Party.objects.filter(names).order_by().values("pk")
-    by_number = Case.objects.filter(number__icontains=q).order_by().values("pk")
-    by_claim = Case.objects.filter(claim_number__icontains=q).order_by().values("pk")
-    by_employee = Case.objects.filter(employee__in=employees).order_by().values("pk")
+    words = [w for w in normalize_name(q).split() if len(w) > 1]
+    # Two-letter words alone ("Jo Li", "' OR 1=1") would match half the roster: then only the text as typed.
+    if any(len(w) > 2 for w in words):
+        folded = Q()
+        for word in words:
+            folded &= Q(normalized_name__icontains=word)
+        names |= folded
+    return names
+
+
+def reviewer_ids_named(q: str) -> list[int]:
+    """Reviewers whose name holds every identifying word of `q`, accents aside.
+
+    The roster is small (hundreds at most) and user names have no folded
+    column: compared here, in one query.
+    """
+    from reviewers.models import Reviewer
+
+    from .text import normalize_name
+
+    words = [w for w in normalize_name(q).split() if len(w) > 1]
+    if not any(len(w) > 2 for w in words):
+        return []
+    found = []
+    for pk, first, last, username in Reviewer.objects.values_list(
+        "pk", "user__first_name", "user__last_name", "user__username"
+    ):
+        name = normalize_name(f"{first} {last} {username}")
+        if all(word in name for word in words):
+            found.append(pk)
+    return found
+
+
+def case_ids_matching(q: str):
+    """Ids of cases whose number or claim number contains `q`, or whose
+    employee, employer, claims administrator or reviewer is named by it.
+
+    A UNION of one narrow query per column rather than one OR across the
+    case and party tables: each part can use its own index on PostgreSQL
+    (the trigram indexes of cases migration 0002, the foreign-key indexes),
+    where the OR scanned every case (BENCHMARKS.md).
+    """
+    from .models import Party
+
+    parties = Party.objects.filter(_party_name_matches(q)).order_by().values("pk")
+    people = parties.filter(kind=Party.Kind.PERSON)
+    organizations = parties.filter(kind=Party.Kind.ORGANIZATION)
+    parts = [
+        Case.objects.filter(number__icontains=q),
+        Case.objects.filter(claim_number__icontains=q),
+        Case.objects.filter(employee__in=people),
+        Case.objects.filter(employer__in=organizations),
+        Case.objects.filter(claims_administrator__in=organizations),
+    ]
+    reviewers = reviewer_ids_named(q)
+    parts = [part.order_by().values("pk") for part in parts]
+    if reviewers:
+        # Who has or had the case; not those who declined it or were withdrawn.
+        parts.append(
+            Assignment.objects.filter(
+                reviewer__in=reviewers, status__in=[*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED]
+            ).order_by().values("case_id")
+        )
     # UNION ALL: `pk IN (…)` ignores duplicates anyway, and no de-duplicating step blocks the plan.
-    return by_number.union(by_claim, by_employee, all=True)
+    return parts[0].union(*parts[1:], all=True)
 
 
 def case_page(user, number: str) -> Case:
@@ -155,3 +243,59 @@ def party_suggestions(*, kind: str, limit: int = 500) -> list[str]:
     if kind == Party.Kind.PERSON:
         qs = qs.exclude(specialty="")
     return list(qs.order_by("name").values_list("name", flat=True).distinct()[:limit])
+
+
+# --- who may be the party typed (issue 19 item 1) ---------------------------------
+
+def party_namesakes(*, kind: str, name: str) -> list:
+    """Parties of this kind whose name has the same identifying words (initials,
+    accents, punctuation, suffixes and word order aside), oldest first."""
+    from .models import Party
+    from .text import name_key, normalize_name
+
+    key = name_key(name)
+    if key:
+        return list(Party.objects.filter(kind=kind, name_key=key).order_by("id")[:50])
+    # A name of initials only ("A. B."): the whole normalized name must match.
+    return list(Party.objects.filter(kind=kind, normalized_name=normalize_name(name)).order_by("id")[:50])
+
+
+def party_candidates(*, kind: str, name: str, details: dict | None = None) -> list:
+    """Existing parties the clerk may mean by what was typed, each with what
+    identifies it, for the intake form to offer (`party_resolve` takes the answer).
+
+    A person whose birth date on file differs from the one typed is someone
+    else and is not offered. Each candidate carries `differences` (what was
+    typed that the row on file does not say) and, for people, `claims`: the
+    claim numbers of the cases they are the employee in.
+    """
+    from .services.parties import differences
+
+    details = details or {}
+    born = details.get("date_of_birth")
+    found = [p for p in party_namesakes(kind=kind, name=name) if not (born and p.date_of_birth and p.date_of_birth != born)]
+    if found and kind == "person":
+        claims: dict[int, list[str]] = {}
+        rows = (
+            Case.objects.filter(employee__in=[p.pk for p in found])
+            .order_by("-received_on")
+            .values_list("employee_id", "claim_number")[:200]
+        )
+        for employee_id, claim in rows:
+            if claim not in claims.setdefault(employee_id, []):
+                claims[employee_id].append(claim)
+        for party in found:
+            party.claims = claims.get(party.pk, [])[:5]
+    for party in found:
+        party.differences = differences(party, details)
+    return found
+
+
+def withdrawn_documents(case: Case):
+    """Documents taken off the case as misfiled, for intake's page and the trail (newest first)."""
+    from .models import CaseDocument
+
+    return CaseDocument.all_objects.filter(case=case, withdrawn_at__isnull=False).select_related("withdrawn_by").order_by(
+        "-withdrawn_at"
+    )
+

@@ -27,7 +27,7 @@ from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
 from reviewers.models import Reviewer
 
-from . import permissions, selectors, services
+from . import deadlines, permissions, selectors, services
 from .forms import (
     AssignForm,
     CaseForm,
@@ -36,8 +36,10 @@ from .forms import (
     ExpediteForm,
     RecordsCompleteForm,
     ScreeningForm,
+    WithdrawAssignmentForm,
+    WithdrawDocumentForm,
 )
-from .models import Case, Party
+from .models import Case, CaseDocument, Party
 
 PAGE_SIZE = 25
 LETTER_STATUS_TEMPLATE = "letters/_status.html"
@@ -55,12 +57,17 @@ def case_list(request):
         "review_type": params.get("review_type", ""),
         "overdue": params.get("overdue") == "1",
     }
-    qs = selectors.case_search(user=request.user, **filters)
+    sort = params.get("sort", "")
+    if sort.lstrip("-") not in selectors.CASE_SORTS:
+        sort = ""
+    qs = selectors.case_search(user=request.user, sort=sort, **filters)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})
     query = params.copy()
     query.pop("page", None)
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
     return render(
         request,
         "cases/case_list.html",
@@ -69,10 +76,53 @@ def case_list(request):
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
+            "columns": _sort_columns(sort or "due", unsorted.urlencode()),
+            "sort_label": _sort_label(sort or "due"),
+            "sort": sort or "due",
+            "sort_options": SORT_OPTIONS if any(value == (sort or "due") for value, _ in SORT_OPTIONS)
+            else [(sort, _sort_label(sort).capitalize()), *SORT_OPTIONS],
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
         },
     )
+
+
+_COLUMNS = [  # (heading, sort key or None)
+    ("Case", "number"), ("Employee", "employee"), ("Claim", "claim"), ("Type", "type"), ("Status", "status"),
+    ("Reviewer", None), ("Received", "received"), ("Next deadline", "due"),
+]
+
+
+# The same sorts as the column headings, for the filter form (and phones, where the headings are hidden).
+SORT_OPTIONS = [
+    ("due", "Soonest deadline"), ("-due", "Latest deadline"), ("-received", "Newest application"),
+    ("received", "Oldest application"), ("number", "Case number"), ("employee", "Employee name"),
+    ("claim", "Claim number"), ("status", "Status (workflow order)"), ("type", "Review type"),
+]
+
+
+def _sort_columns(sort: str, query: str) -> list[dict]:
+    """Each column heading with its link: ascending first, the other way once sorted by it."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    columns = []
+    for label, key in _COLUMNS:
+        column = {"label": label, "key": key, "aria_sort": None, "url": None}
+        if key:
+            active = key == current
+            next_sort = f"-{key}" if active and not descending else key
+            column["url"] = f"?{query + '&' if query else ''}sort={next_sort}"
+            if active:
+                column["aria_sort"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
+
+
+def _sort_label(sort: str) -> str:
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    label = next((heading for heading, k in _COLUMNS if k == key), "Next deadline")
+    if key == "due":
+        return "latest deadline first" if descending else "soonest deadline first"
+    return f"by {label.lower()}, {'descending' if descending else 'ascending'}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,7 +148,7 @@ def case_new(request):
                 if exc.field == "disputed_items":
                     formset._non_form_errors.append(exc.message)
                 else:
-                    add_service_error(form, exc)
+                    add_service_error(form, exc, prefix_map={"date_of_birth": "employee_date_of_birth"})
             else:
                 messages.success(request, f"Case {case.number} registered. Screen it for eligibility next.")
                 return redirect(case)
@@ -116,6 +166,9 @@ def case_new(request):
             "formset": formset,
             "organizations": selectors.party_suggestions(kind=Party.Kind.ORGANIZATION),
             "providers": selectors.party_suggestions(kind=Party.Kind.PERSON),
+            # The filing window for static/js/case-form.js (cases.deadlines decides; this is only the hint).
+            "window_days": deadlines.filing_window_days(Case.ServiceMethod.PERSONAL),
+            "mail_window_days": deadlines.filing_window_days(Case.ServiceMethod.MAIL),
         },
         status=status,
     )
@@ -147,13 +200,19 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         "today": today,
         "items": case.items.all(),
         "documents": case.documents.all(),
+        "withdrawn_documents": selectors.withdrawn_documents(case),
+        "withdraw_document_form": forms.get("withdraw_document_form") or WithdrawDocumentForm(),
+        "withdraw_document_pk": forms.get("withdraw_document_pk"),
+        # Why the record takes no new documents, and where later papers go (none while it does).
+        "upload_refusal": permissions.upload_refusal(case),
         "checklist": selectors.screening_checklist(case),
         "can": can,
         "screening_form": forms.get("screening_form") or ScreeningForm(case=case),
         "document_formset": forms.get("document_formset") or DocumentFormSet(prefix="docs"),
         "records_form": forms.get("records_form") or RecordsCompleteForm(initial={"on": today}),
-        "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}),
+        "expedite_form": forms.get("expedite_form") or ExpediteForm(initial={"on": today}, case=case),
         "open_assignment": open_assignment,
+        "withdraw_assignment_form": forms.get("withdraw_assignment_form") or WithdrawAssignmentForm(),
         "assignments": selectors.case_assignments(case),
         "reviewer_checks": reviewer_selectors.eligible_reviewers_for(case=case) if can.assign else [],
         "assign_form": forms.get("assign_form"),
@@ -235,7 +294,9 @@ def document_download(request, number, pk):
     (staff, or the reviewer it is assigned to), and the file must still match
     the hash taken at upload."""
     case = selectors.case_for_user(request.user, number)
-    document = case.documents.filter(pk=pk).exclude(file="").first()
+    # A withdrawn (misfiled) document is off the case: only an admin, reviewing the trail, still opens it.
+    documents = CaseDocument.all_objects if user_roles(request.user).admin else CaseDocument.objects
+    document = documents.filter(case=case, pk=pk).exclude(file="").first()
     if document is None:
         audit.denied(case=case, object_type="cases.casedocument", object_id=pk, reason="no_such_document")
         raise Http404("No such document")
@@ -243,8 +304,12 @@ def document_download(request, number, pk):
         handle = open_verified(file=document.file, sha256=document.sha256, case=case, obj=document)
     except StoredFileError as exc:
         raise Http404("No such document") from exc
-    audit.record(audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document, detail={"kind": document.kind})
-    filename = document.original_filename or f"{document.title}.pdf"
+    audit.record(
+        audit.Action.DOCUMENT_DOWNLOAD, case=case, obj=document,
+        detail={"kind": document.kind, **({"withdrawn": True} if document.is_withdrawn else {})},
+    )
+    # Whatever the uploaded name was, the saved file ends in .pdf (issue 19 item 6).
+    filename = document.download_name
     response = FileResponse(handle, content_type="application/pdf")
     # Inline: the reviewer's case file opens documents in the browser's viewer.
     return protect_file_response(response, filename=filename, inline=True)
@@ -272,12 +337,12 @@ def records_complete(request, number):
 @staff_required
 def convert_to_expedited(request, number):
     case = selectors.case_page(request.user, number)
-    form = ExpediteForm(request.POST)
+    form = ExpediteForm(request.POST, case=case)
     if form.is_valid():
         try:
             case = services.case_convert_to_expedited(case=case, on=form.cleaned_data["on"])
         except ServiceError as exc:
-            add_service_error(form, exc, prefix_map={"review_type": None})
+            add_service_error(form, exc, prefix_map={"review_type": None, "expedited_since": "on"})
         else:
             messages.success(request, "Converted to expedited review; deadlines recomputed. Notify the parties.")
             return redirect(case)
@@ -306,3 +371,51 @@ def assign(request, number):
     else:
         form.add_error(None, "Choose a reviewer.")
     return _render_case(request, selectors.case_page(request.user, number), status=400, assign_form=form)
+
+
+@require_POST
+@staff_required
+def document_withdraw(request, number, pk):
+    """Take a misfiled document off the case, with a reason (cases.services.document_withdraw)."""
+    case = selectors.case_page(request.user, number)
+    document = CaseDocument.objects.filter(case=case, pk=pk).first()
+    if document is None:
+        raise Http404("No such document")
+    form = WithdrawDocumentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_withdraw(document=document, user=request.user, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"“{document.title}” was withdrawn from the case. The reviewer's file and future letters no "
+                "longer include it; the file is kept for the audit trail.",
+            )
+            return redirect(f"{case.get_absolute_url()}#documents")
+    return _render_case(request, selectors.case_page(request.user, number), status=400,
+                        withdraw_document_form=form, withdraw_document_pk=document.pk)
+
+
+@require_POST
+@staff_required
+def assignment_withdraw(request, number):
+    """Take the case back from its reviewer (offered or accepted), with a reason; then reassign."""
+    case = selectors.case_page(request.user, number)
+    open_assignment = case.open_assignments[0] if case.open_assignments else None
+    form = WithdrawAssignmentForm(request.POST)
+    if open_assignment is None:
+        form.add_error(None, "The case has no open assignment to withdraw.")
+    elif form.is_valid():
+        try:
+            reviewer_services.assignment_withdraw(
+                assignment=open_assignment, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, f"The case was taken back from {open_assignment.reviewer}, who has been told. Offer it to another reviewer."
+            )
+            return redirect(f"{case.get_absolute_url()}#assignment")
+    return _render_case(request, selectors.case_page(request.user, number), status=400, withdraw_assignment_form=form)

@@ -10,6 +10,8 @@ at all. It lives here, at the top of the apps' dependencies, because it
 orchestrates cases, reviewers and determinations alike.
 """
 
+from contextvars import ContextVar
+
 from django.db import transaction
 
 from cases import services as case_services
@@ -37,43 +39,37 @@ def _refusal(exc: ServiceError, prefix: str, fields: dict[str | None, str]) -> _
     return _CaseRefused(f"{prefix}.{name}" if name else prefix, exc.message)
 
 
+# Notes of the import running in this context: what a matched party's row on
+# file says differently, namesakes not merged with (issue 19 item 1).
+_notes: ContextVar[list[str] | None] = ContextVar("bundle_import_notes", default=None)
+
+
 def _party(prefix: str, *, kind: str, name: str, **details) -> Party:
+    """Match on what identifies the party (never a person on a name alone), or create it; note what differs."""
     try:
-        return case_services.party_get_or_create(kind=kind, name=name, **details)
+        party, notes = case_services.party_match_or_create(kind=kind, name=name, **details)
     except ServiceError as exc:
         raise _refusal(exc, prefix, {}) from exc
+    collected = _notes.get()
+    if collected is not None:
+        collected.extend(f"{prefix}: {note}" for note in notes)
+    return party
 
 
 def guideline_for_name(name: str) -> Guideline:
-    """The catalog entry cited by name; an unknown one joins the catalog."""
-    guideline = Guideline.objects.filter(name__iexact=name).first()
-    if guideline is not None:
-        return guideline
-    lowered = name.lower()
-    family = next(
-        (
-            value
-            for word, value in [
-                ("acoem", Guideline.Family.ACOEM),
-                ("chronic pain", Guideline.Family.CHRONIC_PAIN),
-                ("postsurgical", Guideline.Family.POSTSURGICAL),
-                ("acupuncture", Guideline.Family.ACUPUNCTURE),
-                ("opioid", Guideline.Family.OPIOIDS),
-                ("formulary", Guideline.Family.FORMULARY),
-                ("odg", Guideline.Family.ODG),
-                ("official disability", Guideline.Family.ODG),
-            ]
-            if word in lowered
-        ),
-        Guideline.Family.OTHER,
-    )
-    if "mtus" in lowered:
-        level = EvidenceLevel.MTUS
-    elif family == Guideline.Family.ODG:
-        level = EvidenceLevel.NATIONAL_STANDARDS
-    else:
-        level = EvidenceLevel.PEER_REVIEWED
-    return Guideline.objects.create(name=name, family=family, evidence_level=level)
+    """The catalog entry cited by name (any case); an unknown name is refused.
+
+    The catalog is reference data kept by admins: a typo in a bundle must not
+    become a new "guideline" printed in letters (issue 19 item 18).
+    """
+    guideline = Guideline.objects.filter(name__iexact=name.strip()).first()
+    if guideline is None:
+        raise ServiceError(
+            f"unknown guideline {name!r}: cite one of the catalog (admin: Guidelines), e.g. "
+            + "; ".join(repr(g) for g in Guideline.objects.filter(is_active=True).order_by("name").values_list("name", flat=True)[:3]),
+            field="guideline", code="unknown_guideline",
+        )
+    return guideline
 
 
 def _import_case(spec: dict, prefix: str) -> Case:
@@ -162,7 +158,7 @@ def _import_case(spec: dict, prefix: str) -> Case:
             number=spec.get("case_number"),
         )
     except ServiceError as exc:
-        raise _refusal(exc, prefix, {}) from exc
+        raise _refusal(exc, prefix, {"date_of_birth": "employee.date_of_birth"}) from exc
 
     CaseDocument.objects.bulk_create(
         [
@@ -217,8 +213,11 @@ def _import_reviewer(spec: dict, prefix: str) -> Reviewer:
 def _import_determination(case: Case, reviewer: Reviewer, spec: dict, prefix: str) -> None:
     items = list(case.items.order_by("position"))
     decisions = []
-    for data in spec["decisions"]:
-        guideline = guideline_for_name(data["guideline"])
+    for index, data in enumerate(spec["decisions"]):
+        try:
+            guideline = guideline_for_name(data["guideline"])
+        except ServiceError as exc:
+            raise _CaseRefused(f"{prefix}.decisions[{index}].guideline", exc.message) from exc
         decisions.append(
             determination_services.DecisionData(
                 item_id=items[data["item"]].pk,
@@ -245,26 +244,35 @@ def _import_determination(case: Case, reviewer: Reviewer, spec: dict, prefix: st
         raise _refusal(exc, prefix, {"decision": "decisions", "guideline": "decisions", "rationale": "decisions"}) from exc
 
 
-def import_bundle(cases: list[dict]) -> list[Case]:
+def import_bundle(cases: list[dict], notes: list[str] | None = None) -> list[Case]:
     """Import parsed cases in one transaction; BundleError (nothing written) on any refusal.
 
     Each case runs in a savepoint, so a refused case does not stop the
     others from being checked and every problem of the file is reported.
+    `notes`, when given, receives one "path: note" line per party matched
+    with differences, or not merged with a namesake.
     """
     problems: list[str] = []
     imported: list[Case] = []
-    with transaction.atomic():
-        for index, spec in enumerate(cases):
-            try:
-                with transaction.atomic():
-                    imported.append(_import_case(spec, f"cases[{index}]"))
-            except _CaseRefused as exc:
-                problems.append(exc.line)
-        if problems:
-            raise BundleError(problems)
+    collected: list[str] = []
+    token = _notes.set(collected)
+    try:
+        with transaction.atomic():
+            for index, spec in enumerate(cases):
+                try:
+                    with transaction.atomic():
+                        imported.append(_import_case(spec, f"cases[{index}]"))
+                except _CaseRefused as exc:
+                    problems.append(exc.line)
+            if problems:
+                raise BundleError(problems)
+    finally:
+        _notes.reset(token)
+    if notes is not None:
+        notes.extend(collected)
     return imported
 
 
-def import_bundle_file(path) -> list[Case]:
+def import_bundle_file(path, notes: list[str] | None = None) -> list[Case]:
     with open(path, "rb") as handle:
-        return import_bundle(load_bundle(handle.read()))
+        return import_bundle(load_bundle(handle.read()), notes=notes)

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from reviewers.models import Assignment
 from reviewers.services import ATTESTATION_TEXT
 
 from .models import EvidenceLevel, Guideline, ItemDecision, Outcome
@@ -16,12 +17,24 @@ class AcceptForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
+    # Structured (issue 19 item 2): a conflict excludes the reviewer from this
+    # case for good; another reason is shown to intake when they reassign.
+    kind = forms.ChoiceField(
+        label="Why do you decline?",
+        choices=[
+            (Assignment.DeclineKind.CONFLICT, "A conflict of interest with a party to this case"),
+            (Assignment.DeclineKind.OTHER, "Another reason (availability, workload, expertise)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether you decline for a conflict of interest or another reason."},
+    )
     reason = forms.CharField(
         label="Reason for declining",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give a reason for declining."},
-        help_text="Intake sees this reason and offers the case to another reviewer.",
+        help_text="Intake sees this reason and offers the case to another reviewer. For a conflict, name the party "
+        "and the tie; you will not be offered this case again.",
     )
 
 

@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Case, DisputedItem
+from imrsite.limits import LimitedTextField
 from imrsite.pipeline import RenderedDocument, status_constraints
+from imrsite.validators import validate_page_range
 from reviewers.models import Reviewer
 
 
@@ -64,12 +66,14 @@ class Determination(models.Model):
     reviewer = models.ForeignKey(Reviewer, on_delete=models.PROTECT, related_name="determinations")
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    clinical_case_summary = models.TextField(blank=True)
+    # Limits (issue 19 item 17): a 540 KB summary made a 237-page letter; a
+    # long real summary is a few pages.
+    clinical_case_summary = LimitedTextField(20_000, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     finalized_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by")
-    correction_reason = models.TextField(blank=True)
+    correction_reason = LimitedTextField(2000, blank=True)
     # Optimistic lock: a save carries the revision it was read at.
     revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,12 +127,12 @@ class ItemDecision(models.Model):
     decision = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     guideline = models.ForeignKey(Guideline, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     section = models.CharField(max_length=200, blank=True, help_text="Section or topic, e.g. Physical Medicine.")
-    pages = models.CharField("page(s)", max_length=60, blank=True)
+    pages = models.CharField("page(s)", max_length=60, blank=True, validators=[validate_page_range])
     evidence_level = models.CharField(max_length=1, choices=EvidenceLevel.choices, blank=True)
-    lower_level_reason = models.TextField(
-        blank=True, help_text="Why every higher evidence level is inapplicable (required below MTUS)."
+    lower_level_reason = LimitedTextField(
+        2000, blank=True, help_text="Why every higher evidence level is inapplicable (required below MTUS)."
     )
-    rationale = models.TextField(blank=True)
+    rationale = LimitedTextField(10_000, blank=True)
 
     class Meta:
         ordering = ["determination", "item__position", "item_id"]

@@ -135,7 +135,9 @@ def decline(request, number):
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:
-            reviewer_services.assignment_decline(assignment=assignment, user=request.user, reason=form.cleaned_data["reason"])
+            reviewer_services.assignment_decline(
+                assignment=assignment, user=request.user, reason=form.cleaned_data["reason"], kind=form.cleaned_data["kind"]
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

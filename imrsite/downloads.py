@@ -28,6 +28,13 @@ def clean_filename(name: str, *, default: str = "document.pdf") -> str:
     return name[:150]
 
 
+def pdf_filename(name: str, *, default: str = "document") -> str:
+    """A saved-file name that ends in ".pdf" whatever was uploaded ("notes.exe" → "notes.exe.pdf")."""
+    name = clean_filename(name, default=default)
+    base = re.sub(r"(\.pdf)+$", "", name, flags=re.IGNORECASE).rstrip(". ") or default
+    return base[:146] + ".pdf"
+
+
 def content_disposition(name: str, *, inline: bool = False) -> str:
     """RFC 6266: an ASCII fallback `filename` and the exact UTF-8 `filename*`."""
     name = clean_filename(name)

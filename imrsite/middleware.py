@@ -127,3 +127,72 @@ class TwoFactorRequiredMiddleware:
         if request.method == "GET":
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         return redirect(url)
+
+
+# --- database conflicts and outages (issue 19 item 18) ------------------------------
+
+DB_ERROR_FLAG = "_imr_database_unavailable"
+RETRY_AFTER_SECONDS = 5
+
+
+def _flag_database_error(sender, request=None, **kwargs):
+    """Django converts an exception raised inside any middleware or view into
+    a 500 response before it reaches the outermost middleware; this receiver
+    (got_request_exception, sent while the exception is being handled) marks
+    the request when the cause was the database, for the middleware below."""
+    import sys
+
+    from django.db import OperationalError
+
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError):
+        setattr(request, DB_ERROR_FLAG, True)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer a database conflict or outage (OperationalError: SQLite's
+    "database is locked", PostgreSQL's lock or statement timeout, a lost
+    connection) with a clear "try again" page, HTTP 503 and Retry-After,
+    never a traceback, whether DEBUG is on or off and whichever database.
+
+    Outermost in MIDDLEWARE: it catches the error from a view directly
+    (`process_exception`) and, through the got_request_exception signal,
+    from any middleware below it (the session saved after the view, the
+    user loaded before it). The page needs no database and no request context.
+    """
+
+    def __init__(self, get_response):
+        from django.core.signals import got_request_exception
+
+        self.get_response = get_response
+        got_request_exception.connect(_flag_database_error, dispatch_uid="imr-database-unavailable")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, DB_ERROR_FLAG, False) and response.status_code >= 500:
+            return database_unavailable_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        from django.db import OperationalError
+
+        if isinstance(exception, OperationalError):
+            import logging
+
+            # The class only: a driver's message can quote the statement and its values.
+            logging.getLogger("imrsite.database").warning(
+                "database unavailable (%s) on %s %s", type(exception).__name__, request.method,
+                getattr(request.resolver_match, "view_name", "") or "-",
+            )
+            return database_unavailable_response(request)
+        return None
+
+
+def database_unavailable_response(request):
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

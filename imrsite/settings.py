@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from imrsite.database import configure as configure_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database conflict or outage anywhere below becomes the "try again" page (HTTP 503).
+    "imrsite.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the session middleware: takes Vary: Cookie off the public pages' responses.
     "publications.middleware.PublicPageMiddleware",
@@ -84,7 +88,7 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # Production serves static files from STATIC_ROOT (collectstatic); runserver does it in development.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "imrsite.urls"
 
@@ -113,12 +117,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite: WAL, a busy timeout and immediate transactions; PostgreSQL: lock and statement timeouts.
+configure_database(DATABASES["default"], sqlite_busy_seconds=float(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Fail fast instead of piling up behind a lock (security.md §2.5).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        "-c statement_timeout=30000 -c lock_timeout=5000 "
-        "-c idle_in_transaction_session_timeout=60000"
-    )
     # Tests use "test_" + the database's name (Django's default), so runs against
     # different databases on one server never share a test database.
     if os.environ.get("TEST_DATABASE_NAME"):

@@ -249,5 +249,6 @@ class AssignmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "assigned_at"
     readonly_fields = [
         "case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at",
-        "conflict_attested", "attestation_text", "decline_reason",
+        "conflict_attested", "attestation_text", "decline_kind", "decline_reason", "withdrawn_at", "withdrawn_by",
+        "withdrawal_reason",
     ]

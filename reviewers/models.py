@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cases.models import Case, Party, TreatmentCategory
 from cases.text import normalize_name
+from imrsite.limits import LimitedTextField
 
 US_STATES = [
     ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"), ("CA", "California"),
@@ -62,7 +63,7 @@ class Specialty(models.Model):
     """
 
     name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    description = LimitedTextField(1000, blank=True)
     license_profession = models.CharField(
         max_length=30, choices=Profession.choices, blank=True,
         help_text="For a licensed discipline: reviewers licensed in this profession qualify by license (no board certification).",
@@ -123,10 +124,10 @@ class Reviewer(models.Model):
     )
     weekly_practice_hours = models.PositiveSmallIntegerField(help_text="Current hours a week of active practice.")
     has_disciplinary_history = models.BooleanField(default=False)
-    disciplinary_note = models.TextField(blank=True)
+    disciplinary_note = LimitedTextField(2000, blank=True)
     is_active = models.BooleanField(default=True, help_text="Accepts new cases.")
     capacity = models.PositiveSmallIntegerField(default=25, help_text="Open cases at most.")
-    notes = models.TextField(blank=True)
+    notes = LimitedTextField(4000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,7 +246,7 @@ class Affiliation(models.Model):
     name = models.CharField(max_length=200, help_text="Organization or person, as named by the reviewer.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PROFESSIONAL)
     normalized_name = models.CharField(max_length=200, editable=False, db_index=True)
-    note = models.TextField(blank=True)
+    note = LimitedTextField(1000, blank=True)
 
     class Meta:
         ordering = ["reviewer", "name"]
@@ -268,6 +269,12 @@ class Assignment(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn by intake"
         COMPLETED = "completed", "Completed"
 
+    class DeclineKind(models.TextChoices):
+        # A conflict excludes the reviewer from this case for good (reviewer_check);
+        # any other reason is shown to intake beside the reviewer's name.
+        CONFLICT = "conflict", "Conflict of interest"
+        OTHER = "other", "Other reason"
+
     OPEN_STATUSES = (Status.OFFERED, Status.ACCEPTED)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
@@ -278,8 +285,13 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     conflict_attested = models.BooleanField(default=False, help_text="Reviewer attested to no conflict of interest.")
-    attestation_text = models.TextField(blank=True)
-    decline_reason = models.TextField(blank=True)
+    attestation_text = LimitedTextField(2000, blank=True)
+    decline_kind = models.CharField(max_length=20, choices=DeclineKind.choices, blank=True)
+    decline_reason = LimitedTextField(2000, blank=True)
+    # Intake took the offer or the accepted case back (the reviewer is told).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    withdrawal_reason = LimitedTextField(2000, blank=True)
 
     class Meta:
         ordering = ["-assigned_at"]
@@ -298,6 +310,13 @@ class Assignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="assignment_declined_needs_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(decline_kind__in=["", "conflict", "other"]) & (~Q(status="declined") | ~Q(decline_kind="")),
+                name="assignment_decline_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | ~Q(withdrawal_reason=""), name="assignment_withdrawn_needs_reason"
             ),
         ]
 

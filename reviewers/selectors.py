@@ -1,9 +1,12 @@
 """Reads about reviewers: the eligibility and conflict-of-interest rules.
 
 `reviewer_check` is the one place those rules live. The assignment service,
-the intake page's suggestions, `import_cases` and admin all call it.
+the intake page's suggestions, `import_cases` and admin all call it. A
+reviewer who declined a case for a conflict of interest is conflicted for
+that case from then on, whoever asks.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,6 +51,9 @@ class ReviewerCheck:
     matched_specialty: Specialty | None = None
     fit_score: int = 0  # sum of the best rank per category: lower is a better fit
     open_cases: int = 0
+    # Earlier answers on this case that do not exclude (a decline for another
+    # reason, an offer intake withdrew): shown to intake beside the name.
+    history: list[Finding] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
@@ -65,8 +71,10 @@ class ReviewerCheck:
 
     @property
     def rank_key(self) -> tuple:
-        """Eligible first, then best fit to all disputed items, then most available."""
-        return (not self.eligible, self.fit_score, self.load, self.open_cases, str(self.reviewer))
+        """Eligible first, then those who have not declined this case (or been
+        withdrawn from it): never the pre-selected first; then best fit to all
+        disputed items, then most available."""
+        return (not self.eligible, bool(self.history), self.fit_score, self.load, self.open_cases, str(self.reviewer))
 
     @property
     def score_details(self) -> str:
@@ -234,6 +242,34 @@ def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: d
         result.matched_specialty = next(s for s, _ in credentials if s.pk == best)
 
 
+def earlier_answers(case: Case) -> dict[int, list[Assignment]]:
+    """reviewer id → this case's declined or withdrawn assignments, oldest first (one query)."""
+    answers: dict[int, list[Assignment]] = defaultdict(list)
+    if case.pk is None:
+        return answers
+    for a in Assignment.objects.filter(
+        case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN]
+    ).order_by("assigned_at", "id"):
+        answers[a.reviewer_id].append(a)
+    return answers
+
+
+def _answer_findings(result: "ReviewerCheck", answers: list[Assignment]) -> None:
+    """A decline for a conflict of interest excludes the reviewer from the case
+    for every caller (issue 19 item 2); other declines and withdrawals are notes."""
+    for a in answers:
+        when = a.responded_at or a.withdrawn_at or a.assigned_at
+        when_text = f"{timezone.localtime(when):%b %-d, %Y}" if when else "earlier"
+        if a.status == Assignment.Status.DECLINED and a.decline_kind == Assignment.DeclineKind.CONFLICT:
+            result.conflicts.append(
+                Finding("declined_conflict", f"declined this case for a conflict of interest ({when_text}): {a.decline_reason}")
+            )
+        elif a.status == Assignment.Status.DECLINED:
+            result.history.append(Finding("declined", f"declined this case {when_text}: {a.decline_reason}"))
+        else:
+            result.history.append(Finding("withdrawn", f"offer withdrawn by intake {when_text}: {a.withdrawal_reason}"))
+
+
 def reviewer_check(
     *,
     reviewer: Reviewer,
@@ -243,12 +279,14 @@ def reviewer_check(
     categories: list[str] | None = None,
     parties: list[CaseParty] | None = None,
     check_capacity: bool = True,
+    answers: dict[int, list[Assignment]] | None = None,
 ) -> ReviewerCheck:
     """Is this reviewer qualified and free of conflicts for this case?
 
     `on` is the date the rules are judged at (today for a new assignment, the
     historical assignment date for an import). Pass `fits`, `categories` and
-    `parties` when checking many reviewers for one case, to read them once.
+    `parties` and `answers` (`earlier_answers`) when checking many reviewers
+    for one case, to read them once.
     """
     on = on or timezone.localdate()
     items = None
@@ -304,6 +342,9 @@ def reviewer_check(
         problems.append(Finding("capacity", f"at capacity ({result.open_cases} open cases)"))
 
     _conflicts(reviewer, parties, result)
+    if answers is None:
+        answers = earlier_answers(case)
+    _answer_findings(result, answers.get(reviewer.pk, []))
     return result
 
 
@@ -316,8 +357,9 @@ def eligible_reviewers_for(*, case: Case, on: date | None = None, include_inelig
     categories = [item.category for item in items]
     fits = specialty_fits(categories)
     parties = case_parties(case, items)
+    answers = earlier_answers(case)
     checks = [
-        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories, parties=parties)
+        reviewer_check(reviewer=r, case=case, on=on, fits=fits, categories=categories, parties=parties, answers=answers)
         for r in reviewers_with_credentials()
     ]
     checks.sort(key=lambda c: c.rank_key)

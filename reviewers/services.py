@@ -16,6 +16,7 @@ from cases.permissions import assign_refusal, require
 from cases.models import Case, Party
 from accounts import audit
 from imrsite.errors import ServiceError
+from imrsite.limits import check_text
 
 from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, validate_practice_start
 from .selectors import reviewer_check, reviewers_with_credentials
@@ -257,35 +258,110 @@ def assignment_accept(*, assignment: Assignment, user, attested: bool) -> Assign
 
 
 @transaction.atomic
-def assignment_decline(*, assignment: Assignment, user, reason: str) -> Assignment:
-    """The reviewer refuses the offer: the case goes back to intake's queue and intake is told."""
+def assignment_decline(
+    *, assignment: Assignment, user, reason: str, kind: str = Assignment.DeclineKind.OTHER
+) -> Assignment:
+    """The reviewer refuses the offer: the case goes back to intake's queue and intake is told.
+
+    `kind` CONFLICT (a conflict of interest with a party) excludes the
+    reviewer from this case for good (`reviewer_check`); any other reason is
+    shown to intake beside the reviewer's name when they reassign.
+    """
     from accounts.models import Notification, Role
 
     reason = (reason or "").strip()
+    if kind not in Assignment.DeclineKind.values:
+        raise ServiceError("say whether you decline for a conflict of interest or another reason", field="kind",
+                           code="no_kind")
     if not reason:
         raise ServiceError("give a reason for declining", field="reason", code="no_reason")
+    check_text(reason, Assignment._meta.get_field("decline_reason").max_length, field="reason")
     case = case_services.case_lock(assignment.case_id)
     assignment = _locked_assignment(assignment, user)
     if assignment.status != Assignment.Status.OFFERED:
         raise ServiceError(
-            f"this assignment is {assignment.get_status_display().lower()}; ask intake to withdraw it instead",
+            f"this assignment is {assignment.get_status_display().lower()}; ask intake to withdraw it instead "
+            "(they can, from the case page)",
             code="not_offered",
         )
     assignment.status = Assignment.Status.DECLINED
+    assignment.decline_kind = kind
     assignment.decline_reason = reason
     assignment.responded_at = timezone.now()
-    assignment.save(update_fields=["status", "decline_reason", "responded_at"])
+    assignment.save(update_fields=["status", "decline_kind", "decline_reason", "responded_at"])
     back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
     case_services.case_transition(case=case, to=back_to, actor=user)
     # The reason is free text (it may name people): it stays on the assignment, not in the trail.
     audit.record(
         audit.Action.ASSIGNMENT_DECLINE, actor=user, case=case, obj=assignment,
-        detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status},
+        detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status, "kind": kind},
     )
-    message = f"{case.number}: {assignment.reviewer} declined the case. Reason: {reason}"
+    why = "for a conflict of interest" if kind == Assignment.DeclineKind.CONFLICT else "for another reason"
+    message = f"{case.number}: {assignment.reviewer} declined the case {why}. Reason: {reason}"
     Notification.objects.create(
         role=Role.INTAKE,
         message=message if len(message) <= 500 else message[:499] + "…",
         link=case.get_absolute_url(),
+    )
+    return assignment
+
+
+WITHDRAWABLE_STATUSES = (Assignment.Status.OFFERED, Assignment.Status.ACCEPTED)
+
+
+@transaction.atomic
+def assignment_withdraw(*, assignment: Assignment, user, reason: str) -> Assignment:
+    """Intake takes an offer or an accepted case back from the reviewer (issue 19 item 7).
+
+    Intake or an admin, with a reason; the reviewer loses the case at once
+    (`visible_cases`), is told by a notification, and the case returns to
+    intake's queue to be assigned again. A draft the reviewer had started is
+    discarded: the next reviewer decides afresh, and the constraint of one
+    current determination per case needs the place. A finalized
+    determination cannot be taken back this way (that is a correction).
+    """
+    from django.urls import reverse
+
+    from accounts.models import Notification
+
+    if user is None or not user_roles(user).staff:
+        raise ServiceError("only intake staff or an administrator can withdraw an assignment", code="not_staff")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("say why the case is taken back from the reviewer", field="reason", code="no_reason")
+    check_text(reason, Assignment._meta.get_field("withdrawal_reason").max_length, field="reason")
+    case = case_services.case_lock(assignment.case_id)  # same lock order as assign, accept and decline
+    assignment = Assignment.objects.select_for_update().select_related("reviewer__user").get(pk=assignment.pk)
+    if assignment.status not in WITHDRAWABLE_STATUSES:
+        raise ServiceError(
+            f"this assignment is {assignment.get_status_display().lower()}; only an offer or an accepted case can be withdrawn",
+            code="not_withdrawable",
+        )
+    from determinations.models import Determination
+
+    drafts = Determination.objects.filter(
+        case=case, reviewer=assignment.reviewer, status=Determination.Status.DRAFT
+    )
+    draft_discarded = drafts.exists()
+    if draft_discarded:
+        drafts.delete()  # its item decisions go with it (CASCADE)
+    previous = assignment.status
+    assignment.status = Assignment.Status.WITHDRAWN
+    assignment.withdrawn_at = timezone.now()
+    assignment.withdrawn_by = user
+    assignment.withdrawal_reason = reason
+    assignment.save(update_fields=["status", "withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    back_to = Case.Status.RECORDS_COMPLETE if case.records_complete_on else Case.Status.AWAITING_RECORDS
+    case_services.case_transition(case=case, to=back_to, actor=user)
+    # The reason is free text: it stays on the assignment and in the reviewer's notification, not in the trail.
+    audit.record(
+        audit.Action.ASSIGNMENT_WITHDRAW, actor=user, case=case, obj=assignment,
+        detail={"reviewer_id": assignment.reviewer_id, "from": previous, "draft_discarded": draft_discarded},
+    )
+    message = f"{case.number} was withdrawn from you by intake. Reason: {reason}"
+    Notification.objects.create(
+        recipient=assignment.reviewer.user,
+        message=message if len(message) <= 500 else message[:499] + "…",
+        link=reverse("review:dashboard"),
     )
     return assignment

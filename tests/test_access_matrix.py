@@ -57,9 +57,11 @@ EXPECTED = {
     "cases:screen": same(405, anonymous=405),
     "cases:document_upload": same(405, anonymous=405),
     "cases:document_download": row(LOGIN, 200, 200, 404, 200),
+    "cases:document_withdraw": same(405, anonymous=405),  # POST only
     "cases:records_complete": same(405, anonymous=405),
     "cases:expedite": same(405, anonymous=405),
     "cases:assign": same(405, anonymous=405),
+    "cases:assignment_withdraw": same(405, anonymous=405),  # POST only
     "review:dashboard": row(LOGIN, 403, 200, 200, 403),
     "review:case": row(LOGIN, 403, 200, 404, 403),
     "review:accept": same(405),
@@ -429,8 +431,9 @@ def test_reassignment_revokes_access_at_once(client, how):
     if how == "declined":
         reviewer_services.assignment_decline(assignment=assignment, user=world.a.user, reason="I know the employer")
     else:
-        # Intake withdrawing the offer (admin's assignment page): only the status changes.
-        Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.WITHDRAWN)
+        # Intake taking the case back (issue 19 item 7).
+        reviewer_services.assignment_withdraw(assignment=assignment, user=world.intake, reason="Reviewer unavailable")
+    assert Assignment.objects.get(pk=assignment.pk).status == (Assignment.Status.DECLINED if how == "declined" else Assignment.Status.WITHDRAWN)
     assert [client.get(url).status_code for url in urls] == [404, 404]
 
 

@@ -80,8 +80,10 @@ def _same_count(client, url, grow, django_assert_num_queries):
 
 @pytest.mark.parametrize(
     "query",
-    ["", "?q=Kowalski", "?q=kowalski1", "?status=in_review", "?review_type=expedited", "?overdue=1", "?status=decided&q=WC-"],
-    ids=["unfiltered", "searched", "searched-one", "by-status", "by-type", "overdue", "filtered-and-searched"],
+    ["", "?q=Kowalski", "?q=kowalski1", "?status=in_review", "?review_type=expedited", "?overdue=1", "?status=decided&q=WC-",
+     "?q=Organization", "?q=Tester", "?sort=-employee", "?sort=status&q=Kowalski"],
+    ids=["unfiltered", "searched", "searched-one", "by-status", "by-type", "overdue", "filtered-and-searched",
+         "by-organization", "by-reviewer", "sorted-by-employee", "sorted-by-stage-and-searched"],
 )
 def test_case_list(client, reviewer, query, django_assert_num_queries):
     client.force_login(UserFactory(role=Role.INTAKE))

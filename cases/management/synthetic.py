@@ -20,7 +20,7 @@ from django.utils import timezone
 from cases import deadlines
 from cases import services as case_services
 from cases.models import Case, CaseDocument, DisputedItem, Party, TreatmentCategory
-from cases.text import normalize_name
+from cases.text import name_key, normalize_name
 from determinations.models import Determination, EvidenceLevel, Guideline, ItemDecision, Outcome
 from reviewers import services as reviewer_services
 from reviewers.models import LICENSED_DISCIPLINE_DEGREES, Assignment, SpecialtyFit
@@ -105,6 +105,7 @@ def _pool(kind: str, rows: list[dict]) -> list[Party]:
     """Parties reused across cases (and runs): found by normalized name, else created in bulk."""
     for row in rows:
         row["normalized_name"] = normalize_name(row["name"])
+        row["name_key"] = name_key(row["name"])  # bulk_create skips Party.save
     existing = {}
     for party in Party.objects.filter(kind=kind, normalized_name__in=[r["normalized_name"] for r in rows]).order_by("id"):
         existing.setdefault(party.normalized_name, party)
@@ -218,7 +219,7 @@ class Generator:
         name = f"{first} {last}"
         return Party(
             kind=Party.Kind.PERSON, name=name, first_name=first, last_name=last, date_of_birth=born, sex=sex,
-            normalized_name=normalize_name(name),
+            normalized_name=normalize_name(name), name_key=name_key(name),
         )
 
     def _provider(self) -> Party:

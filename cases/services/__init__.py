@@ -5,7 +5,7 @@
 - `registration`: a new application and its items;
 - `status`: the state machine and the stored deadlines;
 - `screening`: eligibility;
-- `documents`: uploads;
+- `documents`: uploads and withdrawals of misfiled documents;
 - `access`: break-glass emergency access.
 
 Every caller (intake views, admin, import, generators, other apps'
@@ -15,7 +15,7 @@ itself. The names below are the package's public face, so callers write
 """
 
 from .access import emergency_access_check, emergency_access_grant, emergency_access_revoke
-from .documents import DocumentUpload, document_add, documents_add
+from .documents import DocumentUpload, document_add, document_withdraw, documents_add
 from .numbering import (
     case_number_issue,
     case_number_reserve,
@@ -23,7 +23,15 @@ from .numbering import (
     format_case_number,
     parse_case_number,
 )
-from .parties import PartyInput, party_get_or_create, party_update_contact
+from .parties import NEW as NEW_PARTY
+from .parties import (
+    PartyInput,
+    party_get_or_create,
+    party_match_or_create,
+    party_resolve,
+    party_update_contact,
+    party_update_details,
+)
 from .registration import (
     CaseData,
     ItemData,
@@ -55,14 +63,15 @@ from .status import (
 )
 
 __all__ = [
-    "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS", "applicability_refusal",
-    "filing_window_refusal",
+    "NEW_PARTY", "CaseData", "DocumentUpload", "ItemData", "PartyInput", "ScreeningOutcome", "TRANSITIONS",
+    "applicability_refusal", "filing_window_refusal",
     "case_await_information", "case_record_assignment_notice", "case_record_letter_mailing",
     "case_resume_after_information", "party_update_contact",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
     "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",
-    "case_register", "case_screen", "case_transition", "document_add", "documents_add",
+    "case_register", "case_screen", "case_transition", "document_add", "document_withdraw", "documents_add",
+    "party_match_or_create", "party_resolve", "party_update_details",
     "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",
     "format_case_number", "parse_case_number", "party_get_or_create", "screening_duplicates",
     "validate_case_dates", "_apply_deadlines",

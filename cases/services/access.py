@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from accounts import audit
 from imrsite.errors import ServiceError
+from imrsite.limits import check_text
 
-from ..models import Case
+from ..models import Case, EmergencyAccess
 
 def emergency_access_check(*, case: Case, user, granted_by, reason: str) -> str:
     """Refuse a grant that may not be made; returns the reason as it will be stored.
@@ -22,6 +23,7 @@ def emergency_access_check(*, case: Case, user, granted_by, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Say why this user needs emergency access to the case.", field="reason", code="no_reason")
+    check_text(reason, EmergencyAccess._meta.get_field("reason").max_length, field="reason")
     if user is None or not user.is_active:
         raise ServiceError("Choose an active user account.", field="user", code="inactive_user")
     if case is None:
@@ -45,8 +47,6 @@ def emergency_access_grant(*, case: Case, user, granted_by, reason: str, hours: 
 
     from accounts.models import Notification, Role
     from accounts.services import notification_send
-
-    from ..models import EmergencyAccess
 
     reason = emergency_access_check(case=case, user=user, granted_by=granted_by, reason=reason)
     hours = settings.IMR_EMERGENCY_ACCESS_HOURS if hours is None else hours
@@ -100,8 +100,6 @@ def _case_page_for(user, case: Case) -> str:
 def emergency_access_revoke(*, grant, revoked_by):
     """End a grant now (a no-op on one already revoked or expired)."""
     from accounts.roles import user_roles
-
-    from ..models import EmergencyAccess
 
     if not user_roles(revoked_by).admin:
         raise ServiceError("Only an administrator may revoke emergency access.", code="not_admin")

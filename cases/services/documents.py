@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import audit
 from imrsite.errors import ServiceError
+from imrsite.limits import check_text
 
 from ..models import Case
 from ..permissions import require, upload_refusal
@@ -125,8 +126,10 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
             digest.update(chunk)
         f.seek(0)
         original = PurePath((f.name or "").replace("\\", "/")).name[:255]
-        title = (upload.title or "").strip() or PurePath(original).stem or "Document"
-        prepared.append((upload, f, pages, digest.hexdigest(), original, title[:255]))
+        title = (upload.title or "").strip() or PurePath(original).stem[:255] or "Document"
+        check_text(title, CaseDocument._meta.get_field("title").max_length, field="title")
+        check_text((upload.author or "").strip(), CaseDocument._meta.get_field("author").max_length, field="author")
+        prepared.append((upload, f, pages, digest.hexdigest(), original, title))
 
     written = []
     try:
@@ -173,3 +176,38 @@ def document_add(*, case: Case, uploaded_file, kind: str, author: str = "", date
         case=case, uploads=[DocumentUpload(uploaded_file=uploaded_file, kind=kind, author=author, dated=dated, title=title)], user=user
     )[0]
 
+
+
+@transaction.atomic
+def document_withdraw(*, document, user, reason: str):
+    """Take a misfiled document (another patient's records) off the case (issue 19 item 6).
+
+    Intake or an admin, with a reason. The document leaves the case record:
+    the reviewer's file, downloads, future letters and the finalize checks
+    no longer see it (`CaseDocument.objects` skips withdrawn ones). The
+    file stays in storage, untouched, for the audit trail; the withdrawal
+    is audited.
+    """
+    from accounts.roles import user_roles
+
+    from ..models import CaseDocument
+
+    if user is None or not user_roles(user).staff:
+        raise ServiceError("only intake staff or an administrator can withdraw a document", code="not_staff")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("say why the document is withdrawn (e.g. another patient's records)", field="reason",
+                           code="no_reason")
+    check_text(reason, CaseDocument._meta.get_field("withdrawal_reason").max_length, field="reason")
+    case_lock(document.case_id)
+    document = CaseDocument.all_objects.select_for_update().get(pk=document.pk)
+    if document.withdrawn_at is not None:
+        raise ServiceError("the document was already withdrawn", code="already_withdrawn")
+    document.withdrawn_at = timezone.now()
+    document.withdrawn_by = user
+    document.withdrawal_reason = reason
+    document.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+    # The reason is free text (it may name the other patient): it stays on the row, not in the trail.
+    audit.record(audit.Action.DOCUMENT_WITHDRAW, actor=user, case=document.case_id, obj=document,
+                 detail={"kind": document.kind})
+    return document

@@ -9,12 +9,17 @@ from django.utils import timezone
 from accounts import audit
 from imrsite.errors import ServiceError
 
+from imrsite.limits import check_lengths
+
 from .. import deadlines
 from ..models import Case, DisputedItem, Party, ReviewType
-from ..text import normalize_name
+from ..text import clean_identifier, has_visible_text, name_key, normalize_name
 from .numbering import case_number_issue, case_number_reserve
-from .parties import PartyInput, party_get_or_create
+from .parties import EARLIEST_BIRTH_DATE, PartyInput, party_match_or_create, party_resolve
 from .status import _apply_deadlines
+
+# No workers' compensation injury on record predates this (issue 19 item 17).
+EARLIEST_INJURY = EARLIEST_BIRTH_DATE
 
 @dataclass
 class ItemData:
@@ -56,16 +61,29 @@ def case_date_problems(
     date_of_injury: date,
     ur_decision_served_on: date | None = None,
     today: date | None = None,
+    date_of_birth: date | None = None,
+    rfa_date: date | None = None,
 ) -> list[ServiceError]:
     """Every date rule the application breaks, so a form can mark all fields at once."""
     today = today or timezone.localdate()
     problems = []
-    dates = [("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury)]
-    if ur_decision_served_on is not None:
-        dates.append(("ur_decision_served_on", ur_decision_served_on))
+    dates = [
+        ("received_on", received_on), ("ur_decision_date", ur_decision_date), ("date_of_injury", date_of_injury),
+        ("ur_decision_served_on", ur_decision_served_on), ("rfa_date", rfa_date), ("date_of_birth", date_of_birth),
+    ]
     for name, value in dates:
-        if value > today:
+        if value and value > today:
             problems.append(ServiceError("cannot be in the future", field=name, code="future_date"))
+    if date_of_injury < EARLIEST_INJURY:
+        problems.append(ServiceError("cannot be before 1900", field="date_of_injury", code="too_early"))
+    if date_of_birth and date_of_birth > date_of_injury:
+        problems.append(
+            ServiceError("the employee cannot be born after the injury", field="date_of_birth", code="born_after_injury")
+        )
+    if rfa_date and rfa_date > ur_decision_date:
+        problems.append(
+            ServiceError("the RFA cannot be after the UR decision on it", field="rfa_date", code="rfa_after_ur")
+        )
     if date_of_injury > ur_decision_date:
         problems.append(
             ServiceError("the injury cannot be after the UR decision", field="date_of_injury", code="injury_after_ur")
@@ -101,11 +119,13 @@ def validate_case_dates(
     date_of_injury: date,
     ur_decision_served_on: date | None = None,
     today: date | None = None,
+    date_of_birth: date | None = None,
+    rfa_date: date | None = None,
 ):
     """Date rules every caller shares; raises the first broken one as a ServiceError naming the field."""
     problems = case_date_problems(
         received_on=received_on, ur_decision_date=ur_decision_date, date_of_injury=date_of_injury,
-        ur_decision_served_on=ur_decision_served_on, today=today,
+        ur_decision_served_on=ur_decision_served_on, today=today, date_of_birth=date_of_birth, rfa_date=rfa_date,
     )
     if problems:
         raise problems[0]
@@ -151,8 +171,9 @@ def find_duplicates(*, employee: Party, claim_number: str, ur_decision_date: dat
     wanted = {normalize_name(d) for d in descriptions}
     qs = (
         Case.objects.filter(
-            employee__normalized_name=employee.normalized_name,
-            claim_number__iexact=claim_number.strip(),
+            # The same person whether or not a middle initial was typed this time.
+            employee__name_key=employee.name_key,
+            claim_number__iexact=clean_identifier(claim_number),
             ur_decision_date=ur_decision_date,
         )
         .exclude(pk=exclude_pk)
@@ -179,19 +200,30 @@ def case_register(
         raise ServiceError("at least one disputed item is required", field="disputed_items", code="no_items")
     if data.review_type not in ReviewType.values:
         raise ServiceError('must be "standard" or "expedited"', field="review_type")
+    claim_number = clean_identifier(data.claim_number)
+    if not has_visible_text(claim_number):
+        raise ServiceError("a claim number is required (this one has no visible characters)", field="claim_number",
+                           code="no_claim_number")
+    for position, item in enumerate(items):
+        if not has_visible_text(item.description):
+            raise ServiceError(f"disputed treatment {position + 1} has no description", field="disputed_items",
+                               code="no_description")
     served_on = data.ur_decision_served_on or data.ur_decision_date
     validate_case_dates(
         received_on=data.received_on, ur_decision_date=data.ur_decision_date, date_of_injury=data.date_of_injury,
-        ur_decision_served_on=served_on, today=today,
+        ur_decision_served_on=served_on, today=today, date_of_birth=data.employee.date_of_birth,
+        rfa_date=data.extra.get("rfa_date"),
     )
     late = filing_window_refusal(received_on=data.received_on, served_on=served_on, service=data.ur_decision_service)
-    if late is not None and (late.code != "untimely" or not untimely_override_reason.strip()):
+    # A reason typed for a timely application is not an exception accepted: it is not kept.
+    untimely_override_reason = (untimely_override_reason or "").strip() if late is not None else ""
+    if late is not None and (late.code != "untimely" or not untimely_override_reason):
         if late.code == "untimely":
             late = ServiceError(f"{late.message}: give an override reason to register it", field=late.field, code=late.code)
         raise late
     duplicates = find_duplicates(
         employee=data.employee,
-        claim_number=data.claim_number,
+        claim_number=claim_number,
         ur_decision_date=data.ur_decision_date,
         descriptions=[i.description for i in items],
     )
@@ -210,7 +242,7 @@ def case_register(
         ur_decision_served_on=served_on,
         ur_decision_service=data.ur_decision_service,
         date_of_injury=data.date_of_injury,
-        claim_number=data.claim_number.strip(),
+        claim_number=claim_number,
         employee=data.employee,
         employer=data.employer,
         claims_administrator=data.claims_administrator,
@@ -220,29 +252,37 @@ def case_register(
         medical_group=data.medical_group,
         treating_facility=data.treating_facility,
         diagnosis=data.diagnosis,
-        untimely_override_reason=untimely_override_reason.strip(),
+        untimely_override_reason=untimely_override_reason,
         duplicate_of=duplicates[0] if duplicates else None,
         created_by=created_by,
         **data.extra,
     )
     if data.review_type == ReviewType.EXPEDITED:
         case.expedited_since = data.received_on
+    check_lengths(case)
+    rows = [
+        DisputedItem(
+            case=case,
+            position=position,
+            description=item.description.strip(),
+            category=item.category,
+            claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
+            ur_decision=item.ur_decision,
+            manufacturer=item.manufacturer,
+        )
+        for position, item in enumerate(items)
+    ]
+    for row in rows:
+        try:
+            check_lengths(row)
+        except ServiceError as exc:
+            raise ServiceError(
+                f"disputed treatment {row.position + 1}: {exc.field.replace('_', ' ')}: {exc.message}",
+                field="disputed_items", code=exc.code,
+            ) from exc
     _apply_deadlines(case)
     case.save()
-    DisputedItem.objects.bulk_create(
-        [
-            DisputedItem(
-                case=case,
-                position=position,
-                description=item.description.strip(),
-                category=item.category,
-                claims_administrator_guideline=(item.claims_administrator_guideline or "").strip(),
-                ur_decision=item.ur_decision,
-                manufacturer=item.manufacturer,
-            )
-            for position, item in enumerate(items)
-        ]
-    )
+    DisputedItem.objects.bulk_create(rows)
     audit.record(
         audit.Action.CASE_CREATE, actor=created_by, case=case, obj=case,
         detail={"status": case.status, "review_type": case.review_type, "items": len(items)},
@@ -264,24 +304,44 @@ def case_intake(
 ) -> Case:
     """Register an application typed in by intake staff.
 
-    Parties are matched by name (and birth date for people) or created, in
-    the same transaction as the case, so a refused registration leaves no
-    stray parties behind. `parties` keys are the Case fields (employee,
-    employer, claims_administrator, requesting_provider, attorney).
+    Each party is the existing one the clerk chose among the candidates
+    shown, or a new one (`party_resolve`: never merged on a name), in the
+    same transaction as the case, so a refused registration leaves no stray
+    parties behind. `parties` keys are the Case fields (employee, employer,
+    claims_administrator, requesting_provider, attorney); a refusal names
+    the form field, e.g. `employee_party` (choose) or `employee_date_of_birth`.
     """
     resolved = {}
+    created_here: dict[tuple[str, str], Party] = {}
     for role, party in parties.items():
         if party is None:
             resolved[role] = None
             continue
+        # The same organization typed twice on this form (a self-insured employer
+        # that is its own claims administrator) is one new party, not a question.
+        key = (party.kind, name_key(party.name))
+        if party.kind == Party.Kind.ORGANIZATION and party.choice in (None, "") and key in created_here:
+            resolved[role] = created_here[key]
+            continue
         try:
-            resolved[role] = party_get_or_create(kind=party.kind, name=party.name, **party.details)
+            resolved[role] = party_resolve(party_input=party, actor=created_by)
+            if getattr(resolved[role], "just_created", False):
+                created_here[key] = resolved[role]
         except ServiceError as exc:
-            raise ServiceError(exc.message, field=f"{role}_name", code=exc.code) from exc
+            suffix = {"choice": "party"}.get(exc.field, exc.field)
+            if suffix == "name" and role == "employee":
+                field_name = "employee_last_name"
+            else:
+                field_name = f"{role}_{suffix}"
+            raise ServiceError(exc.message, field=field_name, code=exc.code) from exc
     for item in items:
         if isinstance(item.manufacturer, PartyInput):
+            # A manufacturer is a company named per item: its name identifies it (no person is merged here).
             made_by = item.manufacturer
-            item.manufacturer = party_get_or_create(kind=made_by.kind, name=made_by.name, **made_by.details)
+            try:
+                item.manufacturer = party_match_or_create(kind=made_by.kind, name=made_by.name, **made_by.details)[0]
+            except ServiceError as exc:
+                raise ServiceError(f"manufacturer: {exc.message}", field="disputed_items", code=exc.code) from exc
     extra = dict(data)
     case_data = CaseData(
         review_type=extra.pop("review_type"),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
+from imrsite.limits import check_text
 
 from .. import deadlines
 from ..models import Case
@@ -66,7 +67,10 @@ def case_screen(
     today = today or timezone.localdate()
     case = case_lock(case)
     require(screen_refusal(case))
-    override = (untimely_override_reason or "").strip() or case.untimely_override_reason
+    # Only a late application has an exception to accept; a reason typed for a timely one is not kept.
+    override = ((untimely_override_reason or "").strip() or case.untimely_override_reason) if case.is_untimely else ""
+    check_text(override, Case._meta.get_field("untimely_override_reason").max_length, field="untimely_override_reason")
+    check_text((note or "").strip(), Case._meta.get_field("eligibility_note").max_length, field="note")
     duplicates = screening_duplicates(case=case)
 
     checks = [

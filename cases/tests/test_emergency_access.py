@@ -151,7 +151,8 @@ def _add_url():
 
 
 def _post(world, reason, hours=""):
-    return {"case": world["case"].pk, "user": world["grantee"].pk, "reason": reason, "hours": hours}
+    # As an admin knows them (issue 19 item 15): the case number and the username, not internal ids.
+    return {"case_number": world["case"].number, "username": world["grantee"].username, "reason": reason, "hours": hours}
 
 
 def test_admin_form_requires_a_reason(world, client):
@@ -206,3 +207,21 @@ def test_the_database_refuses_a_blank_reason(world):
             case=world["case"], user=world["grantee"], granted_by=world["admin"], reason="",
             granted_at=now, expires_at=now + timedelta(hours=1),
         )
+
+
+def test_admin_form_asks_for_a_case_number_and_a_username_not_ids(world, client):
+    """Issue 19 item 15: the add form has no raw id fields; unknown numbers and names are refused beside their field."""
+    client.force_login(world["admin"])
+    page = client.get(_add_url()).content.decode()
+    assert 'name="case_number"' in page and 'name="username"' in page
+    assert 'name="case"' not in page and 'name="user"' not in page and "vForeignKeyRawIdAdminField" not in page
+    response = client.post(_add_url(), {"case_number": "CM99-9999999", "username": "nobody-here", "reason": REASON})
+    errors = response.context["adminform"].form.errors
+    assert "No case CM99-9999999" in errors["case_number"][0] and "No user" in errors["username"][0]
+    # Typed as people type them: lower case, spaces around, the username in any case.
+    response = client.post(_add_url(), {
+        "case_number": f"  {world['case'].number.lower()} ", "username": world["grantee"].username.upper(), "reason": REASON,
+    })
+    assert response.status_code == 302
+    grant = EmergencyAccess.objects.get()
+    assert (grant.case, grant.user) == (world["case"], world["grantee"])

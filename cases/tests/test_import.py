@@ -381,11 +381,24 @@ def test_determination_needs_a_reviewer(tmp_path):
     assert refused(tmp_path, case) == ['cases[0].determination: needs "reviewer"']
 
 
-def test_unknown_guideline_joins_the_catalog_below_mtus(tmp_path):
+def test_unknown_guideline_is_refused_not_added_to_the_catalog(tmp_path):
+    """Issue 19 item 18: a guideline name the catalog does not hold is a problem, not a new catalog entry."""
+    from determinations.models import Guideline
+
+    before = Guideline.objects.count()
     case = seed_case()
     case["determination"]["decisions"][0]["guideline"] = "Official Disability Guidelines (ODG) Low Back 2013"
+    [line] = refused(tmp_path, case)
+    assert line.startswith("cases[0].determination.decisions[0].guideline: unknown guideline")
+    assert Guideline.objects.count() == before and not Case.objects.exists()
+
+
+def test_a_catalog_guideline_below_mtus_is_imported_with_the_level_and_a_reason(tmp_path):
+    case = seed_case()
+    case["determination"]["decisions"][0]["guideline"] = "official disability guidelines (odg)"  # any case
     run(tmp_path, case)
     decision = Determination.objects.get().decisions.get()
+    assert decision.guideline.name == "Official Disability Guidelines (ODG)"
     assert decision.evidence_level == "C" and decision.lower_level_reason
 
 
@@ -426,3 +439,14 @@ def test_service_api_reports_every_problem():
     assert "extra: unknown key" in info.value.problems
     assert "cases[0].review_type: required" in info.value.problems
     assert import_bundle(load_bundle(json.dumps(SEED)))[0].number == "CM13-0001234"
+
+
+@pytest.mark.parametrize("shape", ["[" * 100_000 + "]" * 100_000, '{"cases": ' + "[" * 100_000 + "]" * 100_000 + "}"])
+def test_deeply_nested_json_is_a_one_line_refusal_not_a_traceback(tmp_path, shape):
+    """Issue 19 item 18: thousands of nested brackets overflow the JSON parser's recursion."""
+    path = tmp_path / "nested.json"
+    path.write_text(shape)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("import_cases", str(path), stderr=err)
+    assert err.getvalue().splitlines() == ["(file): not a case bundle: nested too deeply"]

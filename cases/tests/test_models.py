@@ -30,7 +30,9 @@ def test_a_second_open_assignment_is_refused():
 
 def test_a_closed_assignment_leaves_room_for_a_new_one():
     first = assigned_case()
-    Assignment.objects.filter(pk=first.pk).update(status=Assignment.Status.DECLINED, decline_reason="Conflict found")
+    Assignment.objects.filter(pk=first.pk).update(
+        status=Assignment.Status.DECLINED, decline_kind=Assignment.DeclineKind.CONFLICT, decline_reason="Conflict found"
+    )
     Assignment.objects.create(case=first.case, reviewer=ReviewerFactory(), status=Assignment.Status.OFFERED)
     assert first.case.assignments.count() == 2
 

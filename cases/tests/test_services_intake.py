@@ -272,13 +272,113 @@ def intake_kwargs(**data):
             "today": TODAY}
 
 
-def test_case_intake_reuses_existing_parties():
+def test_case_intake_uses_the_existing_party_the_clerk_chose():
     existing = Party.objects.create(kind=Party.Kind.ORGANIZATION, name="ACME Foods")
-    case = services.case_intake(**intake_kwargs())
+    kwargs = intake_kwargs()
+    # Not asked yet: refused, naming the form field where the clerk answers.
+    with pytest.raises(ServiceError) as exc:
+        services.case_intake(**kwargs)
+    assert (exc.value.field, exc.value.code) == ("employer_party", "party_choice_needed")
+    kwargs["parties"]["employer"].choice = existing.pk
+    case = services.case_intake(**kwargs)
     assert case.employer == existing
     assert case.channel == "fax" and case.eams_number == "ADJ123"
     assert case.requesting_provider.specialty == "Orthopaedic Surgery"
     assert case.number.startswith("CM")
+
+
+def test_case_intake_new_party_when_the_clerk_says_so():
+    existing = Party.objects.create(kind=Party.Kind.ORGANIZATION, name="ACME Foods")
+    kwargs = intake_kwargs()
+    kwargs["parties"]["employer"].choice = services.NEW_PARTY
+    case = services.case_intake(**kwargs)
+    assert case.employer != existing and case.employer.name == "Acme Foods, Inc."
+
+
+# --- issue 19 item 1: people are never merged on a name ------------------------------
+
+def esperanza(**details):
+    return Party.objects.create(
+        kind=Party.Kind.PERSON, name="Maria T. Esperanza", first_name="Maria T.", last_name="Esperanza",
+        date_of_birth=date(1961, 5, 9), phone="555-0199", address="9 Old Rd, Visalia", **details,
+    )
+
+
+def employee_input(name="Maria T. Esperanza", **details):
+    first, last = name.rsplit(" ", 1)
+    return services.PartyInput(kind=Party.Kind.PERSON, name=name, details={"first_name": first, "last_name": last, **details})
+
+
+def test_a_namesake_without_a_birth_date_is_not_merged_and_nothing_typed_is_lost():
+    """The reported case: "Maria T. Esperanza", no birth date typed, was attached to the person on file
+    and what the clerk typed was dropped. Now the clerk is asked; a new person keeps every detail typed."""
+    on_file = esperanza()
+    kwargs = intake_kwargs()
+    kwargs["parties"]["employee"] = employee_input(phone="555-0123", address="12 New St, Fresno")
+    with pytest.raises(ServiceError) as exc:
+        services.case_intake(**kwargs)
+    assert exc.value.field == "employee_party"
+    assert not Case.objects.exists()
+    kwargs["parties"]["employee"].choice = services.NEW_PARTY
+    case = services.case_intake(**kwargs)
+    assert case.employee != on_file
+    assert (case.employee.phone, case.employee.address) == ("555-0123", "12 New St, Fresno")
+    on_file.refresh_from_db()
+    assert (on_file.phone, on_file.address) == ("555-0199", "9 Old Rd, Visalia")  # untouched
+
+
+def test_choosing_the_person_on_file_keeps_what_was_typed_on_it():
+    on_file = esperanza()
+    kwargs = intake_kwargs()
+    kwargs["parties"]["employee"] = employee_input("María Esperanza", phone="555-0123", sex="female")
+    kwargs["parties"]["employee"].choice = on_file.pk
+    case = services.case_intake(**kwargs)
+    assert case.employee == on_file
+    on_file.refresh_from_db()
+    assert (on_file.phone, on_file.sex, on_file.address) == ("555-0123", "female", "9 Old Rd, Visalia")
+    from accounts.models import AuditEvent
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PARTY_UPDATE)
+    assert event.object_id == str(on_file.pk) and sorted(event.detail["fields"]) == ["phone", "sex"]
+
+
+def test_a_person_born_on_another_day_is_not_a_candidate():
+    from cases.selectors import party_candidates
+
+    esperanza()
+    assert party_candidates(kind=Party.Kind.PERSON, name="Maria Esperanza", details={"date_of_birth": date(1980, 1, 1)}) == []
+    found = party_candidates(kind=Party.Kind.PERSON, name="MARIA ESPERANZA", details={"date_of_birth": date(1961, 5, 9)})
+    assert [p.name for p in found] == ["Maria T. Esperanza"]
+    # Initials, accents and word order aside; a longer surname is someone else.
+    assert party_candidates(kind=Party.Kind.PERSON, name="Esperanza, María", details={})
+    assert not party_candidates(kind=Party.Kind.PERSON, name="Maria Esperanza-Lopez", details={})
+
+
+def test_a_choice_that_is_not_a_candidate_is_refused():
+    esperanza()
+    stranger = Party.objects.create(kind=Party.Kind.PERSON, name="Someone Else")
+    kwargs = intake_kwargs()
+    kwargs["parties"]["employee"] = employee_input()
+    kwargs["parties"]["employee"].choice = stranger.pk
+    with pytest.raises(ServiceError) as exc:
+        services.case_intake(**kwargs)
+    assert (exc.value.field, exc.value.code) == ("employee_party", "party_choice_stale")
+
+
+def test_match_or_create_matches_only_on_what_identifies_and_reports_what_differs():
+    on_file = esperanza()
+    # Same name, same birth date: the same person; a different sex is reported, not written.
+    party, notes = services.party_match_or_create(
+        kind=Party.Kind.PERSON, name="Maria Esperanza", date_of_birth=date(1961, 5, 9), sex="male"
+    )
+    assert party == on_file and notes == [f"matched party {on_file.pk}; differs: sex (on file: none, here: male)"]
+    # Same name, another birth date: someone else, and the namesake is reported.
+    other, notes = services.party_match_or_create(kind=Party.Kind.PERSON, name="Maria Esperanza", date_of_birth=date(1990, 1, 1))
+    assert other != on_file and "not merged" in notes[0]
+    # A physician: name and specialty.
+    doc = Party.objects.create(kind=Party.Kind.PERSON, name="Alan Whitfield, MD", specialty="Orthopaedic Surgery")
+    assert services.party_match_or_create(kind=Party.Kind.PERSON, name="alan whitfield", specialty="orthopaedic surgery")[0] == doc
+    assert services.party_match_or_create(kind=Party.Kind.PERSON, name="Alan Whitfield", specialty="Psychiatry")[0] != doc
 
 
 def test_case_intake_refusal_leaves_no_parties():

@@ -141,10 +141,14 @@ def test_new_case_form_shows_every_field_and_offers_existing_organizations(intak
 
 def test_new_case_registers_with_parties_and_items(intake, intake_user):
     existing = OrganizationFactory(name="Central Valley Packing, Inc.")
-    response = intake.post(reverse("cases:new"), new_case_post())
+    # An organization on file may be the one typed: the clerk is asked, not merged for.
+    asked = intake.post(reverse("cases:new"), new_case_post())
+    assert asked.status_code == 400 and not Case.objects.exists()
+    assert field_errors(asked, "employer_party")
+    response = intake.post(reverse("cases:new"), new_case_post(employer_party=str(existing.pk)))
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
-    assert case.employer == existing  # picked from existing by name
+    assert case.employer == existing  # the one the clerk chose
     assert case.employee.name == "María José Núñez <b>" and case.employee.date_of_birth == date(1971, 4, 3)
     assert case.claims_administrator.phone == "555-0111"
     assert case.requesting_provider.specialty == "Orthopaedic Surgery"
@@ -211,9 +215,10 @@ def test_untimely_application_needs_an_override_reason(
 ):
     today = timezone.localdate()
     served = today - timedelta(days=received_days_after_service)
+    decided = served - timedelta(days=served_days_after_decision)
     application = new_case_post(
         received_on=today.isoformat(), ur_decision_service=service, ur_decision_served_on=served.isoformat(),
-        ur_decision_date=(served - timedelta(days=served_days_after_decision)).isoformat(),
+        ur_decision_date=decided.isoformat(), rfa_date=(decided - timedelta(days=5)).isoformat(),
     )
     response = intake.post(reverse("cases:new"), application)
     if not late:
@@ -230,6 +235,15 @@ def test_untimely_application_needs_an_override_reason(
     response = intake.post(reverse("cases:new"), {**application, "untimely_override_reason": "Proof of service shows late mailing"})
     assert response.status_code == 302
     assert Case.objects.get().untimely_override_reason == "Proof of service shows late mailing"
+
+
+def same_parties_as(case) -> dict:
+    """The answers a clerk gives when the parties of `case` are offered again."""
+    return {
+        "employee_party": str(case.employee_id), "employer_party": str(case.employer_id),
+        "claims_administrator_party": str(case.claims_administrator_id),
+        "requesting_provider_party": str(case.requesting_provider_id),
+    }
 
 
 def test_service_date_defaults_to_the_decision_date_and_mail(intake):
@@ -251,12 +265,14 @@ def test_service_date_must_fall_between_decision_and_application(intake):
 def test_likely_duplicate_is_shown_with_a_link_and_can_be_registered_anyway(intake):
     intake.post(reverse("cases:new"), new_case_post())
     first = Case.objects.get()
-    response = intake.post(reverse("cases:new"), new_case_post(**{"items-0-description": "EIGHT (8) physical therapy visits"}))
+    response = intake.post(reverse("cases:new"), new_case_post(
+        **{"items-0-description": "EIGHT (8) physical therapy visits"}, **same_parties_as(first)
+    ))
     assert response.status_code == 400
     assert field_errors(response, "claim_number")[0].startswith(f"Likely duplicate of {first.number}")
     assert f'href="{first.get_absolute_url()}"' in response.content.decode()
     assert Case.objects.count() == 1
-    response = intake.post(reverse("cases:new"), new_case_post(allow_duplicate="on"))
+    response = intake.post(reverse("cases:new"), new_case_post(allow_duplicate="on", **same_parties_as(first)))
     assert response.status_code == 302
     assert Case.objects.count() == 2
     assert Case.objects.order_by("-pk").first().duplicate_of == first

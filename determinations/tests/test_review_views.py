@@ -267,12 +267,15 @@ def test_decline_requires_a_reason(owner_client, reviewer):
 
 def test_decline_returns_the_case_to_intake_and_notifies_them(owner_client, reviewer, intake_user, client):
     case, assignment = offered_case(reviewer)
-    response = owner_client.post(reverse("review:decline", args=[case.number]), {"reason": "I examined this employee in 2019."})
+    response = owner_client.post(
+        reverse("review:decline", args=[case.number]), {"kind": "conflict", "reason": "I examined this employee in 2019."}
+    )
     assert response.status_code == 302 and response.url == reverse("review:dashboard")
     assignment.refresh_from_db()
     case.refresh_from_db()
     assert assignment.status == Assignment.Status.DECLINED
     assert assignment.decline_reason == "I examined this employee in 2019."
+    assert assignment.decline_kind == Assignment.DeclineKind.CONFLICT
     assert case.status == Case.Status.RECORDS_COMPLETE
     note = Notification.objects.get(role=Role.INTAKE)
     assert case.number in note.message and "examined" in note.message
