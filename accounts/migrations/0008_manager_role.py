@@ -26,7 +26,7 @@ def remove_manager(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_correspondence_audit_actions"),
+        ("accounts", "0007_audit_actions_withdrawals_party_update"),
         ("reports", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
@@ -57,9 +57,12 @@ class Migration(migrations.Migration):
                     ('case.update', 'Case dates changed'),
                     ('document.upload', 'Document uploaded'),
                     ('document.download', 'Document downloaded'),
+                    ('document.withdraw', 'Document withdrawn from the case'),
+                    ('party.update', 'Party details updated'),
                     ('assignment.create', 'Case offered to a reviewer'),
                     ('assignment.accept', 'Assignment accepted'),
                     ('assignment.decline', 'Assignment declined'),
+                    ('assignment.withdraw', 'Assignment withdrawn by intake'),
                     ('determination.view', 'Determination viewed'),
                     ('determination.save', 'Determination draft saved'),
                     ('determination.finalize', 'Determination finalized'),
