@@ -117,6 +117,9 @@ class AuditEvent(models.Model):
         RECORDS_COMPLETE = "records.complete", "Records declared complete"
         INFO_REQUEST = "info_request.update", "Information request sent, answered or expired"
         CORRESPONDENCE_VIEW = "correspondence.view", "Correspondence list or report viewed"
+        API_TOKEN = "api.token", "API token issued"
+        API_ACCOUNT = "api.account", "API service account changed"
+        API_MANIFEST = "api.manifest", "API notice manifest read or acknowledged"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

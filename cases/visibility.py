@@ -6,6 +6,9 @@
   the case at once.
 - Anyone signed in and active sees a case a break-glass grant in force opens
   to them (`EmergencyAccess`), read-only for a reviewer.
+- A claims administrator's API service account (`api.ServiceAccount`) sees
+  the cases whose claims administrator is its organization, nothing once
+  revoked; it holds no role and gets no emergency grant.
 - Nobody else sees anything; a case one may not see is a 404, the same as a
   case that does not exist.
 
@@ -44,10 +47,27 @@ def visible_cases(user, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
         return qs
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
+    if not roles.reviewer:
+        organization_id = service_account_organization_id(user)
+        if organization_id is not None:
+            return qs.filter(claims_administrator_id=organization_id) if organization_id else qs.none()
     visible = Q(pk__in=emergency_case_ids(user))
     if roles.reviewer and hasattr(user, "reviewer"):
         visible |= Q(pk__in=_assigned_case_ids(user.reviewer))
     return qs.filter(visible)
+
+
+def service_account_organization_id(user) -> int | None:
+    """For a claims administrator's service account: the organization (Party)
+    whose cases it sees, or 0 once revoked. None for people. A service account
+    never holds a role: the API refuses one that does (api.authentication), so
+    the role checks in `visible_cases` never see one."""
+    from api.selectors import service_account_of
+
+    account = service_account_of(user)
+    if account is None:
+        return None
+    return account.organization_id if account.is_active else 0
 
 
 def reviewer_cases(reviewer) -> QuerySet[Case]:

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "oauth2_provider",
     "accounts",
     "cases",
     "reviewers",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "reports",
     "publications",
     "correspondence",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -128,9 +132,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out sign-in before the password is checked.
+# People sign in to pages (never a service account); service accounts only get
+# API tokens at the token endpoint (api/backends.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "api.backends.PeopleBackend",
+    "api.backends.ServiceAccountBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -328,6 +335,10 @@ IMR_AD_CHANNEL = os.environ.get("IMR_AD_CHANNEL", "mail")
 IMR_CORRESPONDENCE_CATCH_UP_DAYS = int(os.environ.get("IMR_CORRESPONDENCE_CATCH_UP_DAYS", "30"))
 
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+# Virus scanning of uploads (security.md control 25): dotted path of a callable
+# `scanner(uploaded_file, *, name)` that raises imrsite.errors.ServiceError
+# (code "infected") to refuse a file; empty: no scanner (see README "Antivirus").
+DOCUMENT_SCANNER = os.environ.get("DOCUMENT_SCANNER", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -353,6 +364,81 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+
+# --- Claims administrators' API (api/, README "Claims administrators' API") ---
+# The published California IMR contract: Keycloak-style token endpoint for the
+# realm and client the published clients send, bearer tokens for every call.
+API_REALM = os.environ.get("API_REALM", "dxc-externals")
+API_CLIENT_ID = os.environ.get("API_CLIENT_ID", "dxc")
+API_ACCESS_TOKEN_SECONDS = int(os.environ.get("API_ACCESS_TOKEN_SECONDS", "3600"))
+API_REFRESH_TOKEN_SECONDS = int(os.environ.get("API_REFRESH_TOKEN_SECONDS", "86400"))
+# Largest page of a case search; a larger `limit` is cut to it and the response says so.
+API_SEARCH_MAX_LIMIT = int(os.environ.get("API_SEARCH_MAX_LIMIT", "100"))
+# Rate limits (DRF throttling on the "api" cache): per service account, per client
+# address for every call (before authentication, so bad tokens are bounded too),
+# and per client address at the token endpoint.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
+API_ADDRESS_RATE_LIMIT = os.environ.get("API_ADDRESS_RATE_LIMIT", "1200/minute")
+API_TOKEN_RATE_LIMIT = os.environ.get("API_TOKEN_RATE_LIMIT", "30/minute")
+# Document handles are "<prefix>/<20 hex digits>", as the contract's are (they contain a slash).
+API_HANDLE_PREFIX = os.environ.get("API_HANDLE_PREFIX", "20.5000.900")
+# Document control numbers (dcn) are this base plus a system-wide sequence.
+API_DCN_BASE = 900_000_000
+
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": API_ACCESS_TOKEN_SECONDS,
+    # django-oauth-toolkit counts a refresh token's life from its access token's
+    # expiry; the contract counts refresh_expires_in from issue.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": API_REFRESH_TOKEN_SECONDS - API_ACCESS_TOKEN_SECONDS,
+    "ROTATE_REFRESH_TOKEN": True,  # every refresh hands out a new refresh token and revokes the old
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,  # a replayed old refresh token revokes its whole family
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # only the SHA-256 of a token is stored
+    # RFC 9700's other recommendations, none of which the API needs to break.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "ACCESS_TOKEN_GENERATOR": "api.tokens.access_token",
+    "REFRESH_TOKEN_GENERATOR": "api.tokens.refresh_token",
+    "OAUTH2_VALIDATOR_CLASS": "api.oauth.ServiceAccountValidator",
+    "SCOPES": {"dxc": "Claims administrators' API"},
+    "DEFAULT_SCOPES": ["dxc"],
+}
+
+# The published contract logs in with the resource-owner password grant, which
+# RFC 9700 discourages (django-oauth-toolkit's W002): only service accounts of
+# one public client may use it, rate-limited and locked out like sign-ins.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ServiceAccountTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.IsServiceAccount"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # The contract negotiates by Accept only (no ?format=).
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "California IMR claims administrators' API",
+    "DESCRIPTION": "The published California IMR API (2016 SDK) as this organization serves it. See /apigw/docs/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/",
+    "PREPROCESSING_HOOKS": ["api.schema.only_api_paths"],
+}
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API's rate-limit counters: shared by every web process through Redis
+    # when REDIS_URL is set (one process's memory otherwise).
+    "api": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "imr-api"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "imr-api"},
+}
 
 # --- Audit trail -------------------------------------------------------------
 # How many reverse proxies we trust to append to X-Forwarded-For (0: none, the
@@ -430,6 +516,9 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
+        # django-oauth-toolkit logs a warning on every password grant (RFC 9700
+        # discourages it); the published contract requires that grant.
+        "oauth2_provider": {"level": "ERROR"},
         # On the logger, not a handler: holds whatever LOG_LEVEL or handler is configured.
         "django.template": {"filters": ["drop_template_context"]},
     },

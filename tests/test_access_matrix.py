@@ -99,6 +99,22 @@ EXPECTED = {
     "correspondence:information_request": same(405, anonymous=405),
     "correspondence:information_answer": same(405, anonymous=405),
     "correspondence:reviewer_question": same(405, anonymous=405),
+    # The claims administrators' API: bearer tokens only, a browser session opens nothing
+    # (api/tests/test_access.py walks it per organization and token state).
+    "api:token": same(405, anonymous=405),  # POST only
+    "api:logout": same(405, anonymous=405),
+    "api:cases_search": same(401, anonymous=401),
+    "api:cases_searchrfi": same(401, anonymous=401),
+    "api:docs_search": same(401, anonymous=401),
+    "api:docs_upload": same(401, anonymous=401),
+    "api:docs_upload_legacy": same(401, anonymous=401),
+    "api:docs_download": same(401, anonymous=401),
+    "api:noarfi_dates": same(401, anonymous=401),
+    "api:noarfi_day": same(401, anonymous=401),
+    "api:not_found": same(404, anonymous=404),
+    # The API's description for integrators: public, like the published SDK's, no case data.
+    "api:schema": same(200, anonymous=200),
+    "api:docs": same(200, anonymous=200),
 }
 
 # The manager (a signed-in user with no case role): where signed-in roles differ,
@@ -208,6 +224,15 @@ def concrete_url(route, name, pattern, world):
             kwargs["pk"] = a.letter.pk
         return reverse(name, kwargs=kwargs)
     kwargs = {}
+    converters = getattr(pattern.pattern, "converters", {})
+    if "realm" in converters:
+        kwargs["realm"] = settings.API_REALM
+    if "handle" in converters:
+        kwargs["handle"] = "20.5000.900/0123456789abcdef0123"
+    if "day" in converters:
+        kwargs["day"] = "2026-01-05"
+    if name == "api:not_found":
+        return "/apigw/no-such-call"
     if "number" in pattern.pattern.converters:
         kwargs["number"] = a.case.number
     if "pk" in pattern.pattern.converters:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
+from api.demo import seed_demo_api
 from cases import bundle
 from determinations import bundle_import
 from cases import services as case_services
@@ -285,6 +286,7 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_seed_case(result)
     ensure_open_cases(users, result)
     seed_demo_correspondence(users=users)
+    result.users_created += seed_demo_api(password=password or result.password, result=result)
     seed_demo_reports()  # last: publishes and counts what the steps above made
     return result
 

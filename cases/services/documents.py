@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import audit
 from imrsite.errors import ServiceError
 from imrsite.limits import check_text
+from imrsite.scanning import scan_upload
 
 from ..models import Case
 from ..permissions import require, upload_refusal
@@ -120,6 +121,7 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
         if upload.dated and upload.dated > today:
             raise ServiceError("cannot be in the future", field="dated", code="future_date")
         pages = _pdf_page_count(f, field_name=field_name)
+        scan_upload(f, name=f.name or "file")
         digest = hashlib.sha256()
         f.seek(0)
         for chunk in f.chunks():

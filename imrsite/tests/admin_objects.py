@@ -215,8 +215,20 @@ def _access_attempts(n):
     return list(AccessAttempt.objects.filter(username__in=usernames))
 
 
+def _service_accounts(n):
+    from api import services as api_services
+
+    return [
+        api_services.service_account_create(
+            username=f"api-client-{next(_serial)}", organization=OrganizationFactory(), password="a long demo passphrase 7"
+        )
+        for _ in range(n)
+    ]
+
+
 BUILDERS = {
     "accounts.User": _users,
+    "api.ServiceAccount": _service_accounts,
     "accounts.AuditEvent": _audit_events,
     "auth.Group": _groups,
     "accounts.Notification": _notifications,

@@ -26,7 +26,7 @@ def remove_manager(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_audit_actions_withdrawals_party_update"),
+        ("accounts", "0008_api_audit_actions"),
         ("reports", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
@@ -95,6 +95,9 @@ class Migration(migrations.Migration):
                     ('records.complete', 'Records declared complete'),
                     ('info_request.update', 'Information request sent, answered or expired'),
                     ('correspondence.view', 'Correspondence list or report viewed'),
+                    ('api.token', 'API token issued'),
+                    ('api.account', 'API service account changed'),
+                    ('api.manifest', 'API notice manifest read or acknowledged'),
                 ],
                 max_length=40,
             ),
