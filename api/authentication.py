@@ -8,6 +8,7 @@ cross-site request forgery has no ambient credential to ride on.
 """
 
 from django.conf import settings
+from django.utils.encoding import escape_uri_path
 from oauthlib.common import Request as OAuthRequest
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -39,7 +40,9 @@ class ServiceAccountTokenAuthentication(BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("malformed") from exc
-        oauth_request = OAuthRequest(request.build_absolute_uri(request.path), http_method=request.method)
+        # The path escaped: oauthlib parses the URI, and a raw "?" or control
+        # character in a (hostile) case number would make it raise (a 500).
+        oauth_request = OAuthRequest(request.build_absolute_uri(escape_uri_path(request.path)), http_method=request.method)
         if not _validator().validate_bearer_token(token, [], oauth_request):
             raise exceptions.AuthenticationFailed("invalid")
         access_token = oauth_request.access_token
