@@ -80,3 +80,12 @@ def reviewer_user(db):
     from tests.factories import ReviewerFactory
 
     return ReviewerFactory(user__username="reviewer1").user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache (the public pages' rate-limit counts) starts empty in every test."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

@@ -7,6 +7,7 @@ class Role(models.TextChoices):
     INTAKE = "intake", "Intake staff"
     REVIEWER = "reviewer", "Physician reviewer"
     ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager (reports, read-only)"
 
 
 class User(AbstractUser):
@@ -103,6 +104,7 @@ class AuditEvent(models.Model):
         AUTHZ_DENIED = "authz.denied", "Access denied"
         INTEGRITY_MISMATCH = "integrity.mismatch", "Stored file failed its integrity check"
         EMERGENCY_GRANT = "emergency.grant", "Emergency access granted"
+        REPORT_RENDER = "report.render", "Statistics report rendered"
         EMERGENCY_REVOKE = "emergency.revoke", "Emergency access revoked"
         USER_DEACTIVATE = "user.deactivate", "User deactivated"
         USER_REACTIVATE = "user.reactivate", "User reactivated"

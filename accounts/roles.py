@@ -1,4 +1,4 @@
-"""Role checks: one place that says who is intake, reviewer or admin."""
+"""Role checks: one place that says who is intake, reviewer, admin or manager."""
 
 from dataclasses import dataclass
 
@@ -10,11 +10,17 @@ class Roles:
     intake: bool = False
     reviewer: bool = False
     admin: bool = False
+    manager: bool = False
 
     @property
     def staff(self) -> bool:
         """Internal case staff: may work the intake side of any case."""
         return self.intake or self.admin
+
+    @property
+    def reports(self) -> bool:
+        """May read the statistics at /reports/ (figures only, no case file)."""
+        return self.admin or self.manager
 
 
 def user_roles(user) -> Roles:
@@ -28,6 +34,7 @@ def user_roles(user) -> Roles:
         intake=Role.INTAKE in names,
         reviewer=Role.REVIEWER in names,
         admin=user.is_superuser or Role.ADMIN in names,
+        manager=Role.MANAGER in names,
     )
     user._imr_roles = roles
     return roles

@@ -10,7 +10,8 @@ def service_account_of(user) -> ServiceAccount | None:
     if user is None or getattr(user, "pk", None) is None:
         return None
     cached = getattr(user, "_imr_service_account", _NONE)
-    if cached is _NONE and type(user).service_account.is_cached(user):
+    # user.__class__, not type(user): request.user is a SimpleLazyObject, which proxies __class__.
+    if cached is _NONE and user.__class__.service_account.is_cached(user):
         # Loaded with the user (select_related, as api.backends.PeopleBackend does).
         cached = getattr(user, "service_account", None)
     if cached is _NONE:

@@ -60,6 +60,45 @@ def _bench_users():
     return intake, admin, reviewer
 
 
+def _bench_manager():
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Role, User
+
+    manager, _ = User.objects.get_or_create(username="bench_manager", defaults={"first_name": "Bench", "last_name": "Manager"})
+    manager.groups.add(Group.objects.get(name=Role.MANAGER))
+    return manager
+
+
+def statistics_month():
+    """The last full month of letters in the generated data (the reports' month), as YYYY-MM."""
+    from django.db.models import Max
+
+    from cases.models import Case
+    from reports.selectors import add_months, month_start
+
+    latest = Case.objects.aggregate(d=Max("decided_on"))["d"]
+    return add_months(month_start(latest), -1)
+
+
+def statistics_urls() -> dict[str, tuple[str, str]]:
+    """The statistics and the public search: page name → (role, url)."""
+    from reports.selectors import add_months
+
+    month = statistics_month()
+    first = add_months(month, -11)
+    return {
+        "reports, month": ("manager", f"/reports/?start={month:%Y-%m}&end={month:%Y-%m}"),
+        "reports, year": ("manager", f"/reports/?start={first:%Y-%m}&end={month:%Y-%m}"),
+        "public search": ("anonymous", "/decisions/"),
+        # A filter that fills a page at both sizes, and a rare one (fewer matches than a page at 1,000 cases).
+        "public search, filtered": ("anonymous", f"/decisions/?category=Pharmaceuticals&decided_from={first:%Y-%m-%d}"),
+        "public search, rare filter": (
+            "anonymous", f"/decisions/?category=Pharmaceuticals&outcome=overturned&decided_from={first:%Y-%m-%d}",
+        ),
+    }
+
+
 def page_urls(reviewer) -> dict[str, tuple[str, str]]:
     """page name → (role, url)."""
     from cases.models import Case
@@ -68,6 +107,7 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         Case.objects.filter(status=Case.Status.IN_REVIEW).order_by("number").values_list("number", flat=True).first()
     )
     return {
+        **statistics_urls(),
         "reviewer dashboard": ("reviewer", "/review/"),
         "case list": ("intake", "/cases/"),
         "case list, searched": ("intake", f"/cases/?q={SEARCH_TERM}"),
@@ -83,15 +123,18 @@ def step_pages(args):
     from django.test.utils import CaptureQueriesContext
 
     intake, admin, reviewer = _bench_users()
-    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user}
-    clients, cookies = {}, {}
+    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": _bench_manager()}
+    clients, cookies = {"anonymous": Client(REMOTE_ADDR="127.0.0.1")}, {"anonymous": ""}
     for role, user in users.items():
         client = Client(REMOTE_ADDR="127.0.0.1")
         client.force_login(user)
         clients[role] = client
         cookies[role] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     pages = {}
+    only = set(args.pages.split(";")) if args.pages else None
     for name, (role, url) in page_urls(reviewer).items():
+        if only and name not in only:
+            continue
         client = clients[role]
         client.get(url)  # warm: first-request caches (content types, templates) are not the page's cost
         with CaptureQueriesContext(connection) as ctx:
@@ -426,6 +469,141 @@ def step_bundle(args):
     Path(args.out).write_text(json.dumps({"cases": cases}))
 
 
+# --- statistics: summary tables and the public index -----------------------------------------
+
+def _sample_public_copy():
+    """One real public copy (the first decided case's), stored once: every bench letter row points at it."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from determinations import rendering
+    from determinations.models import Determination, Letter
+
+    name = "bench/public-sample.pdf"
+    if not default_storage.exists(name):
+        determination = Determination.objects.filter(status=Determination.Status.FINAL).order_by("pk").first()
+        pdf = rendering.letter_pdf(determination=rendering.load_determination(determination.pk), variant=Letter.Variant.PUBLIC)
+        default_storage.save(name, ContentFile(pdf.data))
+    with default_storage.open(name, "rb") as handle:
+        data = handle.read()
+    return name, hashlib.sha256(data).hexdigest(), len(data)
+
+
+def fill_public_index(batch: int = 2000) -> int:
+    """Publish every generated decided case in bulk (the bench's stand-in for 700,000 rendered letters).
+
+    generate_cases makes determinations but no letters, and rendering one per
+    case is out of reach at a million cases, so each decided case gets a ready
+    public Letter row pointing at one real public copy, and its index rows are
+    written in bulk with the same classification, outcome and specialty rules
+    publication_sync uses. Item descriptions are copied as generated (they hold
+    no names; the product always takes the public copy's redacted text).
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cases import classification
+    from cases.models import Case
+    from determinations.models import Determination, ItemDecision, Letter
+    from publications.models import PublicationState, PublishedDecision, PublishedItem
+    from reports.selectors import case_outcome, case_specialties
+
+    decided = Case.objects.filter(status=Case.Status.DECIDED, decided_on__isnull=False)
+    if PublishedDecision.objects.count() >= decided.count():
+        return 0
+    pdf_name, sha256, size = _sample_public_copy()
+    published_numbers = set(PublishedDecision.objects.values_list("case_number", flat=True))
+    last_pk, written = 0, 0
+    specialties = set()
+    while True:
+        rows = list(
+            decided.filter(pk__gt=last_pk).order_by("pk").values(
+                "pk", "number", "decided_on", "review_type", "diagnosis_icd", "diagnosis",
+                "employee__date_of_birth", "employee__sex",
+            )[:batch]
+        )
+        if not rows:
+            break
+        last_pk = rows[-1]["pk"]
+        rows = [r for r in rows if r["number"] not in published_numbers]
+        if not rows:
+            continue
+        ids = [r["pk"] for r in rows]
+        determinations = dict(
+            Determination.objects.filter(case_id__in=ids, status=Determination.Status.FINAL).values_list("case_id", "pk")
+        )
+        items: dict[int, list] = {}
+        for case_id, decision, position, category, description in (
+            ItemDecision.objects.filter(determination_id__in=determinations.values()).exclude(decision="")
+            .order_by("determination_id", "item__position")
+            .values_list("determination__case_id", "decision", "item__position", "item__category", "item__description")
+        ):
+            items.setdefault(case_id, []).append((decision, position, category, description))
+        specialty = case_specialties(Case.objects.filter(pk__in=ids))
+        now = timezone.now()
+        with transaction.atomic():
+            letters = Letter.objects.bulk_create([
+                Letter(determination_id=determinations[r["pk"]], variant=Letter.Variant.PUBLIC, version=1,
+                       status=Letter.Status.READY, file=pdf_name, sha256=sha256, page_count=3, rendered_at=now)
+                for r in rows if r["pk"] in determinations and items.get(r["pk"])
+            ])
+            letter_of = {letter.determination_id: letter for letter in letters}
+            decisions, item_rows = [], []
+            for r in rows:
+                letter = letter_of.get(determinations.get(r["pk"]))
+                if letter is None:
+                    continue
+                diagnosis, diagnosis_sub = classification.diagnosis_category(r["diagnosis_icd"], r["diagnosis"])
+                spec = specialty.get(r["pk"], "")
+                specialties.add(spec)
+                decision = PublishedDecision(
+                    case_number=r["number"], decision_date=r["decided_on"],
+                    review_type="Expedited" if r["review_type"] == "expedited" else "Standard",
+                    case_outcome=case_outcome([d for d, *_ in items[r["pk"]]]), specialty=spec,
+                    diagnosis_category=diagnosis, diagnosis_subcategory=diagnosis_sub,
+                    age_range=classification.age_range(r["employee__date_of_birth"], r["decided_on"]),
+                    gender=classification.gender(r["employee__sex"]), pdf=pdf_name, pdf_sha256=sha256, pdf_size=size,
+                    pdf_pages=3, source_letter=letter, published_at=now,
+                )
+                decisions.append(decision)
+                for decided_item, position, category, description in items[r["pk"]]:
+                    item_rows.append(PublishedItem(
+                        decision=decision, position=position, description=description[:500], category=category,
+                        subcategory=classification.treatment_subcategory(category, description), outcome=decided_item,
+                        decision_date=r["decided_on"], specialty=spec, diagnosis_category=diagnosis,
+                    ))
+            PublishedDecision.objects.bulk_create(decisions)
+            PublishedItem.objects.bulk_create(item_rows, batch_size=5000)
+        written += len(decisions)
+    state, _ = PublicationState.objects.get_or_create(key="index", defaults={"changed_at": timezone.now()})
+    state.changed_at = timezone.now()
+    state.published_count = PublishedDecision.objects.count()
+    state.specialties = sorted({*state.specialties, *(s for s in specialties if s)})
+    state.save()
+    return written
+
+
+def step_statistics(args):
+    """Bring the summary tables and the public index up to date; time both."""
+    from reports.models import MonthlyFigure
+    from reports.services import reports_refresh
+
+    t = time.perf_counter()
+    refresh = reports_refresh()
+    refresh_s = time.perf_counter() - t
+    t = time.perf_counter()
+    published = fill_public_index()
+    index_s = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    _write(args.out, {
+        "refresh_s": refresh_s, "months": len(refresh.months), "full": refresh.full, "figure_rows": MonthlyFigure.objects.count(),
+        "published": published, "index_s": index_s, "loadavg": loadavg(),
+    })
+
+
 def _write(path, data):
     Path(path).write_text(json.dumps(data, indent=1, default=str))
 
@@ -440,6 +618,7 @@ STEPS = {
     "e2e": step_e2e,
     "throughput": step_throughput,
     "bundle": step_bundle,
+    "statistics": step_statistics,
 }
 
 
@@ -453,6 +632,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--pages-json")
+    parser.add_argument("--pages", default="", help="page names separated by semicolons (default: all)")
     parser.add_argument("--started-at", type=float, default=time.time())
     args = parser.parse_args()
     STEPS[args.step](args)

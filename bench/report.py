@@ -20,24 +20,40 @@ def _range(values, fmt="{:.0f}") -> str:
     return f"{fmt.format(low)}–{fmt.format(high)}"
 
 
+SIZE_WORDS = {"1k": "1,000", "100k": "100,000", "1m": "1,000,000"}
+
+
+def _sizes(pages: dict) -> tuple[str, str]:
+    small, large = pages.get("sizes", ["1k", "100k"])
+    return small, large
+
+
+def _page_budgets(pages: dict) -> list[tuple[str, str, str]]:
+    rows = []
+    small_key, large_key = _sizes(pages)
+    words = SIZE_WORDS[large_key]
+    for page, by_size in pages["results"].items():
+        small = pages["info"][small_key]["pages"][page]["queries"]
+        large = pages["info"][large_key]["pages"][page]["queries"]
+        rows.append((f"{page}: queries the same at 1,000 and {words}", f"{small} and {large}", _ok(small == large)))
+    for page, by_size in pages["results"].items():
+        ratios = [b["p95"] / a["p95"] for a, b in zip(by_size[small_key], by_size[large_key])]
+        p95_small = median([r["p95"] for r in by_size[small_key]])
+        p95_large = median([r["p95"] for r in by_size[large_key]])
+        ratio = median(ratios)
+        rows.append((
+            f"{page}: p95 at {words} ≤ {PAGE_RATIO_BUDGET}× p95 at 1,000",
+            f"{ratio:.2f}× ({p95_large:.0f} ms vs {p95_small:.0f} ms; runs {_range(ratios, '{:.2f}')})",
+            _ok(ratio <= PAGE_RATIO_BUDGET),
+        ))
+    return rows
+
+
 def budgets(results: dict) -> list[tuple[str, str, str]]:
     rows = []
-    pages = results.get("pages")
-    if pages:
-        for page, by_size in pages["results"].items():
-            small = pages["info"]["1k"]["pages"][page]["queries"]
-            large = pages["info"]["100k"]["pages"][page]["queries"]
-            rows.append((f"{page}: queries the same at 1,000 and 100,000", f"{small} and {large}", _ok(small == large)))
-        for page, by_size in pages["results"].items():
-            ratios = [b["p95"] / a["p95"] for a, b in zip(by_size["1k"], by_size["100k"])]
-            p95_small = median([r["p95"] for r in by_size["1k"]])
-            p95_large = median([r["p95"] for r in by_size["100k"]])
-            ratio = median(ratios)
-            rows.append((
-                f"{page}: p95 at 100,000 ≤ {PAGE_RATIO_BUDGET}× p95 at 1,000",
-                f"{ratio:.2f}× ({p95_large:.0f} ms vs {p95_small:.0f} ms; runs {_range(ratios, '{:.2f}')})",
-                _ok(ratio <= PAGE_RATIO_BUDGET),
-            ))
+    for key in ("pages", "stats"):
+        if results.get(key):
+            rows += _page_budgets(results[key])
     letters = results.get("letters")
     if letters:
         ratios = [r["ratio"] for r in letters["warm"]["runs"]]
@@ -164,41 +180,10 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
                 f"{100 * median([r.get('busy', 0) for r in runs]):.0f} % | {runs[-1]['loadavg']} |"
             )
         out.append("")
-    pages = results.get("pages")
-    if pages:
-        out += [
-            "## 4. Pages at 1,000 and 100,000 cases",
-            "",
-            "gunicorn (2 sync workers) per database, both running; a Python thread loop (bench/run.py `load`) on "
-            "127.0.0.1 with 2 concurrent connections, after 5 warm-up requests, the same page at both sizes back "
-            "to back in each run. Signed in with a session made by `force_login`; **DEBUG=true**, which turns 2FA "
-            "enforcement off (IMR_REQUIRE_2FA follows DEBUG); the audit trail writes one row per page view and the "
-            "session is saved on every request, as in production. Query counts: Django's test client in-process "
-            f"with CaptureQueriesContext. Load per run: {', '.join(pages['loads'])}.",
-            "",
-            "| page | queries 1k / 100k | median 1k | p95 1k | median 100k | p95 100k | p95 ratio (runs) |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for page, by_size in pages["results"].items():
-            q1 = pages["info"]["1k"]["pages"][page]["queries"]
-            q2 = pages["info"]["100k"]["pages"][page]["queries"]
-            ratios = [b["p95"] / a["p95"] for a, b in zip(by_size["1k"], by_size["100k"])]
-            cells = []
-            for suffix in ("1k", "100k"):
-                runs = by_size[suffix]
-                cells.append(f"{median([r['median'] for r in runs]):.0f} ms")
-                cells.append(f"{median([r['p95'] for r in runs]):.0f} ms ({_range([r['p95'] for r in runs])})")
-            out.append(f"| {page} | {q1} / {q2} | {' | '.join(cells)} | {median(ratios):.2f}× ({_range(ratios, '{:.2f}')}) |")
-        out += ["", "URLs: " + "; ".join(f"{p}: `{d['url']}` as {d['role']}" for p, d in pages["info"]["100k"]["pages"].items()), ""]
-        out += ["### Slowest statements per page at 100,000 cases (EXPLAIN ANALYZE)", ""]
-        for page, data in pages["explain"].items():
-            small = pages.get("explain_1k", {}).get(page, {}).get("total_ms")
-            at_1k = f" (at 1,000 cases: {small:.1f} ms)" if small is not None else ""
-            out.append(f"**{page}**: its SELECTs execute in {data['total_ms']:.1f} ms in all{at_1k}; the slowest:")
-            for plan in data["slowest"][:1]:
-                lines = [line for line in plan["plan"] if line.strip()][:8]
-                out += ["", "```", plan["sql"][:400], *lines, "```"]
-            out.append("")
+    for key, title in (("pages", "## 4. Pages at 1,000 and 100,000 cases"),
+                       ("stats", "## 4b. Statistics and the public decision search at 1,000 and 1,000,000 cases")):
+        if results.get(key):
+            out += _pages_section(results, key, title)
     data = results.get("data")
     if data:
         pop = results["populate"]
@@ -218,3 +203,57 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
     if notes.exists():
         out += [notes.read_text().rstrip(), ""]
     path.write_text("\n".join(out))
+
+
+def _pages_section(results: dict, key: str, title: str) -> list[str]:
+    pages = results[key]
+    small_key, large_key = _sizes(pages)
+    words = SIZE_WORDS[large_key]
+    if large_key != "100k":
+        title = title.replace("1,000,000", words)
+    out = [
+        title,
+        "",
+        "gunicorn (2 sync workers) per database, both running; a Python thread loop (bench/run.py `load`) on "
+        "127.0.0.1 with 2 concurrent connections, after 5 warm-up requests, the same page at both sizes back "
+        "to back in each run. Signed in with a session made by `force_login` (the public search: no cookie); "
+        "**DEBUG=true**, which turns 2FA enforcement off (IMR_REQUIRE_2FA follows DEBUG); the audit trail writes "
+        "one row per page view and the session is saved on every request, as in production. Query counts: Django's "
+        f"test client in-process with CaptureQueriesContext. Load per run: {', '.join(pages['loads'])}.",
+        "",
+        f"| page | queries 1k / {large_key} | median 1k | p95 1k | median {large_key} | p95 {large_key} | p95 ratio (runs) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for page, by_size in pages["results"].items():
+        q1 = pages["info"][small_key]["pages"][page]["queries"]
+        q2 = pages["info"][large_key]["pages"][page]["queries"]
+        ratios = [b["p95"] / a["p95"] for a, b in zip(by_size[small_key], by_size[large_key])]
+        cells = []
+        for suffix in (small_key, large_key):
+            runs = by_size[suffix]
+            cells.append(f"{median([r['median'] for r in runs]):.0f} ms")
+            cells.append(f"{median([r['p95'] for r in runs]):.0f} ms ({_range([r['p95'] for r in runs])})")
+        out.append(f"| {page} | {q1} / {q2} | {' | '.join(cells)} | {median(ratios):.2f}× ({_range(ratios, '{:.2f}')}) |")
+    out += ["", "URLs: " + "; ".join(f"{p}: `{d['url']}` as {d['role']}" for p, d in pages["info"][large_key]["pages"].items()), ""]
+    prep = results.get("statistics_prep", {})
+    if key == "stats" and prep:
+        out += ["Summary tables and public index of each database (`python -m bench.django_side statistics`: "
+                "`reports_refresh`, then the bench's bulk publication of every decided case):", "",
+                "| database | figure rows | refresh | months recomputed | decisions published in this run | publishing |",
+                "|---|---|---|---|---|---|"]
+        for suffix in (small_key, large_key):
+            p = prep.get(suffix)
+            if p:
+                out.append(f"| {SIZE_WORDS[suffix]} cases | {p['figure_rows']:,} | {p['refresh_s']:.1f} s"
+                           f"{' (full rebuild)' if p['full'] else ''} | {p['months']} | {p['published']:,} | {p['index_s']:.1f} s |")
+        out.append("")
+    out += [f"### Slowest statements per page at {words} cases (EXPLAIN ANALYZE)", ""]
+    for page, data in pages["explain"].items():
+        small = pages.get("explain_1k", {}).get(page, {}).get("total_ms")
+        at_1k = f" (at 1,000 cases: {small:.1f} ms)" if small is not None else ""
+        out.append(f"**{page}**: its SELECTs execute in {data['total_ms']:.1f} ms in all{at_1k}; the slowest:")
+        for plan in data["slowest"][:1]:
+            lines = [line for line in plan["plan"] if line.strip()][:8]
+            out += ["", "```", plan["sql"][:400], *lines, "```"]
+        out.append("")
+    return out

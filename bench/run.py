@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 STATE = ROOT / "var" / "bench"
 SIZES = {"1k": 1_000, "100k": 100_000}
+# The statistics and the public search are measured at a million cases (issue 15); BENCH_STATS_SIZE
+# (e.g. 100k) measures them against a smaller database instead.
+LARGE = {"100k": 100_000, "1m": 1_000_000}
 SEED = 1
 
 BASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/imr_bench")
@@ -86,7 +89,9 @@ def case_count(url: str) -> int:
 
 def env_for(url: str, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(DATABASE_URL=url, DEBUG="false", SECRET_KEY=BENCH_SECRET, SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING")
+    # The public pages' per-address limit would answer the load loop 429: it is measured by the tests, not here.
+    env.update(DATABASE_URL=url, DEBUG="false", SECRET_KEY=BENCH_SECRET, SECURE_SSL_REDIRECT="false", LOG_LEVEL="WARNING",
+               PUBLIC_RATE_LIMIT="0")
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -321,21 +326,30 @@ def load(port: int, path: str, cookie: str, *, requests: int, concurrency: int, 
     return latencies
 
 
-def bench_pages(runs: int, requests: int) -> dict:
+def prepare_statistics(suffix: str) -> dict:
+    """The summary tables refreshed and the public index filled (both idempotent; timed)."""
+    info = django_step(db_url(suffix), "statistics")
+    log(f"{db_name(db_url(suffix))}: figures refreshed ({info['months']} months, {info['refresh_s']:.1f} s), "
+        f"{info['published']:,} decisions published in {info['index_s']:.1f} s")
+    return info
+
+
+def bench_pages(runs: int, requests: int, sizes=tuple(SIZES), only: str = "") -> dict:
     servers, info = {}, {}
+    small, large = sizes
     try:
-        for i, suffix in enumerate(SIZES):
+        for i, suffix in enumerate(sizes):
             url = db_url(suffix)
-            info[suffix] = django_step(url, "pages", DEBUG="true")  # the same settings as the server
+            info[suffix] = django_step(url, "pages", "--pages", only, DEBUG="true")  # the same settings as the server
             servers[suffix] = Gunicorn(url, 8770 + i)
-        pages = list(info["1k"]["pages"])
-        results = {page: {suffix: [] for suffix in SIZES} for page in pages}
+        pages = list(info[small]["pages"])
+        results = {page: {suffix: [] for suffix in sizes} for page in pages}
         loads = []
         for run in range(runs):
             loads.append(loadavg())
             for page in pages:
                 # Side by side: the same page at both sizes, back to back, in each run.
-                for suffix in SIZES:
+                for suffix in sizes:
                     data = info[suffix]
                     role = data["pages"][page]["role"]
                     path = data["pages"][page]["url"]
@@ -347,9 +361,13 @@ def bench_pages(runs: int, requests: int) -> dict:
     finally:
         for server in servers.values():
             server.stop()
-    explain = django_step(db_url("100k"), "explain", "--pages-json", _dump(info["100k"]))
-    explain_small = django_step(db_url("1k"), "explain", "--pages-json", _dump(info["1k"]))
-    return {"results": results, "info": info, "loads": loads, "explain": explain, "explain_1k": explain_small}
+    explain = django_step(db_url(large), "explain", "--pages-json", _dump(info[large]))
+    explain_small = django_step(db_url(small), "explain", "--pages-json", _dump(info[small]))
+    return {"results": results, "info": info, "loads": loads, "explain": explain, "explain_1k": explain_small,
+            "sizes": list(sizes)}
+
+
+STATISTICS_PAGES = "reports, month;reports, year;public search;public search, filtered;public search, rare filter"
 
 
 def _dump(data) -> str:
@@ -385,7 +403,9 @@ def machine() -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the suite, not figures to publish")
-    parser.add_argument("--only", default="data,letters,worker,pages", help="comma-separated steps")
+    parser.add_argument("--only", default="data,letters,worker,pages,stats", help="comma-separated steps")
+    parser.add_argument("--stats-size", default=os.environ.get("BENCH_STATS_SIZE", "1m"), choices=sorted(LARGE),
+                        help="the large database of the statistics step (default 1m: a million cases)")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
     steps = set(args.only.split(","))
@@ -395,7 +415,13 @@ def main():
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     started = time.perf_counter()
 
-    results["populate"] = {suffix: ensure_populated(suffix, count) for suffix, count in SIZES.items()}
+    sizes = dict(SIZES) if steps & {"data", "letters", "worker", "pages"} else {"1k": SIZES["1k"]}
+    if "stats" in steps:
+        sizes[args.stats_size] = LARGE[args.stats_size]
+    results.setdefault("populate", {}).update({suffix: ensure_populated(suffix, count) for suffix, count in sizes.items()})
+    if "pages" in steps or "stats" in steps:
+        log("summary tables and public index of each database")
+        results.setdefault("statistics_prep", {}).update({suffix: prepare_statistics(suffix) for suffix in sizes})
     results["machine"] = machine()
     if "data" in steps or not db_exists(db_url("scratch")):
         log("5. generate_cases and import_cases throughput (scratch database)")
@@ -409,6 +435,10 @@ def main():
     if "pages" in steps:
         log("4. pages at 1,000 and 100,000 cases under gunicorn")
         results["pages"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20)
+    if "stats" in steps:
+        log(f"4b. statistics and public search at 1,000 and {LARGE[args.stats_size]:,} cases under gunicorn")
+        results["stats"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20,
+                                       sizes=("1k", args.stats_size), only=STATISTICS_PAGES)
     results["elapsed_s"] = time.perf_counter() - started
     results_path.write_text(json.dumps(results, indent=1))
     from bench.report import write_report

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "cases",
     "reviewers",
     "determinations",
+    "reports",
+    "publications",
     "correspondence",
     "api",
 ]
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     # First: a database conflict or outage anywhere below becomes the "try again" page (HTTP 503).
     "imrsite.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session middleware: takes Vary: Cookie off the public pages' responses.
+    "publications.middleware.PublicPageMiddleware",
     "imrsite.middleware.SessionMiddleware",  # Django's; passive (timer) requests do not extend the session
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -208,6 +212,11 @@ CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30  # a deploy hands unfinished letters ba
 # Run beat (`celery -A imrsite beat`, or `worker -B` on one node) for the re-queue sweep.
 CELERY_BEAT_SCHEDULE = {
     "sweep-letters": {"task": "determinations.sweep_letters", "schedule": 300.0},
+    # The statistics' summary tables (reports.services.reports_refresh): months changed since the last run.
+    "refresh-reports": {"task": "reports.refresh", "schedule": float(os.environ.get("REPORTS_REFRESH_SECONDS", "600"))},
+    # The public index catches up with public copies a lost task did not publish.
+    "sweep-publications": {"task": "publications.sweep", "schedule": 300.0},
+    "sweep-report-documents": {"task": "reports.sweep_documents", "schedule": 300.0},
     "sweep-notices": {"task": "correspondence.sweep_notices", "schedule": 300.0},
     "sweep-mail-batches": {"task": "correspondence.sweep_mail_batches", "schedule": 300.0},
     # Catch-up of everything correspondence owes (NOARFIs due, letter
@@ -222,6 +231,22 @@ LETTER_RENDER_LEASE_SECONDS = int(os.environ.get("LETTER_RENDER_LEASE_SECONDS", 
 LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "5"))
 LETTER_QUEUED_STALE_SECONDS = int(os.environ.get("LETTER_QUEUED_STALE_SECONDS", "600"))
 
+# --- Caches ------------------------------------------------------------------
+# CACHE_URL (redis://…): a cache shared by every web process, which the public
+# pages' per-address rate limit needs to hold across processes. Unset: each
+# process keeps its own (fine for one process and for tests).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    if os.environ.get("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
+# --- Public decision search (/decisions/) ----------------------------------------
+# Requests per address per window ("120/60": 120 a minute); 0 turns the limit off.
+PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "120/60")
+PUBLIC_RATE_LIMIT_CACHE = "default"
+# How long browsers and proxies may reuse a public page before asking again (then 304 if unchanged).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
 # --- E-mail (correspondence deliveries) ----------------------------------------
 # Notices are e-mailed by a Celery task through Django's e-mail framework; the
 # message never carries health information, only a link behind sign-in.

@@ -17,6 +17,8 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),
     path("letters/", include("determinations.letter_urls")),
+    path("reports/", include("reports.urls")),
+    path("decisions/", include("publications.urls")),
     path("correspondence/", include("correspondence.urls")),
     # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
     path("", include("api.urls")),

@@ -16,6 +16,8 @@ def home(request):
         return redirect("cases:list")
     if roles.reviewer:
         return redirect("review:dashboard")
+    if roles.manager:
+        return redirect("reports:index")
     return render(request, "home_no_role.html", status=403)
 
 

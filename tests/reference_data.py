@@ -7,6 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 DATA_MIGRATIONS = [
     ("accounts.migrations.0002_roles", "create_roles"),
+    ("accounts.migrations.0009_manager_role", "create_manager"),
     ("reviewers.migrations.0002_specialties", "load"),
     ("reviewers.migrations.0003_non_physician_reviewers", "forwards"),
     ("determinations.migrations.0002_guidelines", "load"),

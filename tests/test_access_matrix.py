@@ -7,7 +7,8 @@ case assigned to reviewer A, its document, A's decided case and its letter.
 Admin URLs follow one rule (admin: the page, everyone else: the admin login),
 with the model's own add/delete permission deciding 200 or 403.
 
-Roles: anonymous, intake, the assigned reviewer (A), another reviewer (B), admin.
+Roles: anonymous, intake, the assigned reviewer (A), another reviewer (B),
+admin, and the read-only manager (statistics only: `MANAGER`).
 """
 
 import pytest
@@ -21,7 +22,7 @@ from .phi_world import build_world, stored_document
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "intake", "reviewer", "other_reviewer", "admin")
+ROLES = ("anonymous", "intake", "reviewer", "other_reviewer", "admin", "manager")
 LOGIN = "login"  # a 302 to /accounts/login/
 ADMIN_LOGIN = "admin_login"  # a 302 to the admin's login page
 
@@ -72,6 +73,15 @@ EXPECTED = {
     "review:finalize": row(LOGIN, 403, 200, 404, 403),
     "letters:status": row(LOGIN, 200, 200, 404, 200),
     "letters:download": row(LOGIN, 200, 200, 404, 200),
+    "reports:index": row(LOGIN, 403, 403, 403, 200),
+    "reports:export": row(LOGIN, 403, 403, 403, 200),
+    "reports:pdf_request": same(405, anonymous=405),  # POST only
+    "reports:pdf_download": row(LOGIN, 403, 403, 403, 200),
+    "reports:refresh": same(405, anonymous=405),  # POST only (admins)
+    # The public decision search: no sign-in, the same for everyone.
+    "decisions:search": same(200, anonymous=200),
+    "decisions:index_csv": same(200, anonymous=200),
+    "decisions:pdf": same(200, anonymous=200),
     "correspondence:list": row(LOGIN, 200, 403, 403, 200),
     "correspondence:batch_prepare": same(405, anonymous=405),
     "correspondence:batch_pdf": row(LOGIN, 200, 403, 403, 200),
@@ -108,6 +118,28 @@ EXPECTED = {
     "api:docs": same(200, anonymous=200),
 }
 
+# The manager (a signed-in user with no case role): where signed-in roles differ,
+# what a manager gets; a URL every signed-in role gets alike needs no entry
+# (`manager_expected`). On admin URLs a manager is like intake (not staff).
+MANAGER = {
+    "home": 302,  # to the reports
+    "cases:list": 403, "cases:new": 403, "cases:detail": 403, "cases:document_download": 404,
+    "review:dashboard": 403, "review:case": 403, "review:determination": 403, "review:preview": 403,
+    "review:preview_letter": 403, "review:finalize": 403,
+    "letters:status": 404, "letters:download": 404,
+    "reports:index": 200, "reports:export": 200, "reports:pdf_download": 200,
+    "correspondence:list": 403, "correspondence:batch_pdf": 403, "correspondence:late_records": 403,
+    "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
+}
+
+
+def manager_expected(name):
+    if name in MANAGER:
+        return MANAGER[name]
+    signed_in = {EXPECTED[name][role] for role in ("intake", "reviewer", "other_reviewer", "admin")}
+    assert len(signed_in) == 1, f"add {name!r} to MANAGER in tests/test_access_matrix.py: signed-in roles differ"
+    return signed_in.pop()
+
 # Admin pages with their own behaviour; every other admin page: see `admin_expected`.
 ADMIN_SPECIAL = {
     "admin:login": row(200, 200, 200, 200, 302),  # signed-in non-staff see the form (to switch accounts)
@@ -120,6 +152,8 @@ ADMIN_SPECIAL = {
 
 # Which object fills a converter, for the URLs with parameters.
 LETTER_URLS = {"letters:status", "letters:download"}
+PUBLISHED_URLS = {"decisions:pdf"}  # a published case's number
+REPORT_PDF_URLS = {"reports:pdf_download"}  # a ready report PDF
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -177,6 +211,12 @@ def concrete_url(route, name, pattern, world):
         kwargs = {key: _admin_object(_admin_model_for(route)).pk for key in converters}
         return reverse(name, kwargs=kwargs)
     a = world.a
+    if name == "reports:export":
+        return reverse(name, kwargs={"table": "by_category", "fmt": "csv"})
+    if name in REPORT_PDF_URLS:
+        return reverse(name, kwargs={"pk": world.report_pdf.pk})
+    if name in PUBLISHED_URLS:
+        return reverse(name, kwargs={"number": world.published.case_number})
     if name and name.startswith("correspondence:"):
         return correspondence_url(name, pattern, world)
     if name in LETTER_URLS:
@@ -225,7 +265,7 @@ def admin_expected(name, route, request_user_admin_request):
     """The rule for admin pages: an admin gets the page (403 where the model
     refuses add or delete), everyone else the admin login."""
     if name in ADMIN_SPECIAL:
-        return ADMIN_SPECIAL[name]
+        return {**ADMIN_SPECIAL[name], "manager": ADMIN_SPECIAL[name]["intake"]}
     status = 200
     model = _admin_model_for(route)
     if model is not None:
@@ -234,7 +274,7 @@ def admin_expected(name, route, request_user_admin_request):
             status = 403
         if route.endswith("/delete/") and not model_admin.has_delete_permission(request_user_admin_request):
             status = 403
-    return row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status)
+    return {**row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status), "manager": ADMIN_LOGIN}
 
 
 def _outcome(response):
@@ -256,16 +296,49 @@ def test_every_url_pattern_is_in_the_matrix():
     assert not unnamed, f"name these URL patterns so the matrix can list them: {unnamed}"
     stale = sorted(set(EXPECTED) - names)
     assert not stale, f"EXPECTED lists URL names that no longer exist: {stale}"
+    assert not set(MANAGER) - set(EXPECTED), f"MANAGER lists URL names that no longer exist: {sorted(set(MANAGER) - set(EXPECTED))}"
+    for name in EXPECTED:
+        manager_expected(name)
+
+
+def _with_statistics(world):
+    """A published public copy and a ready report PDF, for the statistics and public URLs."""
+    from django.contrib.auth.models import Group
+    from django.core.files.base import ContentFile
+
+    from accounts.models import Role
+    from determinations.models import Letter
+    from publications.services import publication_sync
+    from reports.models import ReportDocument
+    from tests.factories import UserFactory
+
+    from .phi_world import PDF
+
+    decided = world.a.decided
+    public = Letter.objects.create(determination=world.a.letter.determination, variant=Letter.Variant.PUBLIC)
+    public.file.save("public.pdf", ContentFile(PDF), save=False)
+    public.sha256, public.status, public.page_count = world.a.letter.sha256, Letter.Status.READY, 1
+    public.save()
+    world.published = publication_sync(case_id=decided.pk)
+    report_pdf = ReportDocument.objects.create(first_month=decided.decided_on.replace(day=1), last_month=decided.decided_on.replace(day=1))
+    report_pdf.file.save("report.pdf", ContentFile(PDF), save=False)
+    report_pdf.sha256, report_pdf.status, report_pdf.page_count = world.a.letter.sha256, ReportDocument.Status.READY, 1
+    report_pdf.save()
+    world.report_pdf = report_pdf
+    world.manager = UserFactory(username="manager-w")
+    world.manager.groups.add(Group.objects.get(name=Role.MANAGER))
+    return world
 
 
 def test_access_matrix(client, rf, capsys):
-    world = build_world()
+    world = _with_statistics(build_world())
     users = {
         "anonymous": None,
         "intake": world.intake,
         "reviewer": world.a.user,
         "other_reviewer": world.b.user,
         "admin": world.admin,
+        "manager": world.manager,
     }
     admin_request = rf.get("/")
     admin_request.user = world.admin
@@ -279,7 +352,10 @@ def test_access_matrix(client, rf, capsys):
         if users[role] is not None:
             client.force_login(users[role])
         for name, route, url in urls:
-            expected = EXPECTED[name] if not name.startswith("admin:") else admin_expected(name, route, admin_request)
+            if name.startswith("admin:"):
+                expected = admin_expected(name, route, admin_request)
+            else:
+                expected = {**EXPECTED[name], "manager": manager_expected(name)}
             got = _outcome(client.get(url))
             checked += 1
             if got != expected[role]:

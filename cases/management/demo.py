@@ -29,6 +29,7 @@ from determinations import letters
 from determinations import services as determination_services
 from determinations.models import Determination, Guideline
 from reviewers import services as reviewer_services
+from reports.demo import seed_demo_reports
 from reviewers.models import Reviewer
 
 SEED_BUNDLE = Path(__file__).resolve().parents[1] / "fixtures" / "seed-case.json"
@@ -41,6 +42,7 @@ USERS = [
     ("reviewer", "Margaret", "Osei", Role.REVIEWER),
     ("reviewer2", "Jonathan", "Whitaker", Role.REVIEWER),
     ("admin", "Dana", "Kowalczyk", Role.ADMIN),
+    ("manager", "Teresa", "Lindgren", Role.MANAGER),
 ]
 REVIEWER_PROFILES = {
     "reviewer": dict(
@@ -285,5 +287,6 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_open_cases(users, result)
     seed_demo_correspondence(users=users)
     result.users_created += seed_demo_api(password=password or result.password, result=result)
+    seed_demo_reports()  # last: publishes and counts what the steps above made
     return result
 

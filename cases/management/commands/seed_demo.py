@@ -8,7 +8,7 @@ from cases.management.demo import seed_demo
 
 
 class Command(BaseCommand):
-    help = "Demo users (intake, reviewer, reviewer2, admin), the seed letter's case and open cases at every stage."
+    help = "Demo users (intake, reviewer, reviewer2, admin, manager), the seed letter's case and open cases at every stage."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for the demo users (default: generated and printed once).")
