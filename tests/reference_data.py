@@ -1,17 +1,28 @@
 """The reference rows the data migrations make (roles, specialties, guidelines)."""
 
+import pkgutil
 from importlib import import_module
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+# (app, migration name without its number, function): named without the number
+# so a migration renumbered after a merge is still found.
 DATA_MIGRATIONS = [
-    ("accounts.migrations.0002_roles", "create_roles"),
-    ("accounts.migrations.0009_manager_role", "create_manager"),
-    ("reviewers.migrations.0002_specialties", "load"),
-    ("reviewers.migrations.0003_non_physician_reviewers", "forwards"),
-    ("determinations.migrations.0002_guidelines", "load"),
+    ("accounts", "roles", "create_roles"),
+    ("accounts", "manager_role", "create_manager"),
+    ("reviewers", "specialties", "load"),
+    ("reviewers", "non_physician_reviewers", "forwards"),
+    ("determinations", "guidelines", "load"),
 ]
+
+
+def _migration_module(app: str, name: str):
+    package = import_module(f"{app}.migrations")
+    found = [m.name for m in pkgutil.iter_modules(package.__path__) if m.name.split("_", 1)[-1] == name]
+    if len(found) != 1:
+        raise LookupError(f"{app}: expected one data migration named *_{name}, found {found}")
+    return import_module(f"{app}.migrations.{found[0]}")
 
 
 def reload_reference_data() -> None:
@@ -22,5 +33,5 @@ def reload_reference_data() -> None:
     back once another test's flush has re-created content types.)
     """
     state_apps = MigrationExecutor(connection).loader.project_state().apps
-    for module, function in DATA_MIGRATIONS:
-        getattr(import_module(module), function)(state_apps, None)
+    for app, name, function in DATA_MIGRATIONS:
+        getattr(_migration_module(app, name), function)(state_apps, None)

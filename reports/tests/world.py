@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from cases.models import Case, DisputedItem
+from cases.models import DisputedItem
 from determinations.models import Determination, ItemDecision
 from reviewers.models import Assignment
 from tests.factories import CaseFactory, OrganizationFactory, ProviderFactory, ReviewerFactory, specialty
