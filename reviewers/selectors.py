@@ -243,21 +243,31 @@ def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: d
 
 
 def earlier_answers(case: Case) -> dict[int, list[Assignment]]:
-    """reviewer id → this case's declined or withdrawn assignments, oldest first (one query)."""
+    """reviewer id → this case's declined or withdrawn assignments, oldest first,
+    and, when the case is a remand (appeals.Remand), the completed assignments
+    of the review the WCAB reversed (one query)."""
     answers: dict[int, list[Assignment]] = defaultdict(list)
     if case.pk is None:
         return answers
     for a in Assignment.objects.filter(
-        case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN]
-    ).order_by("assigned_at", "id"):
+        Q(case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN])
+        | Q(case__remanded_as__new_case=case, status=Assignment.Status.COMPLETED)
+    ).select_related("case").order_by("assigned_at", "id"):
         answers[a.reviewer_id].append(a)
     return answers
 
 
-def _answer_findings(result: "ReviewerCheck", answers: list[Assignment]) -> None:
+def _answer_findings(result: "ReviewerCheck", answers: list[Assignment], case_id: int | None = None) -> None:
     """A decline for a conflict of interest excludes the reviewer from the case
     for every caller (issue 19 item 2); other declines and withdrawals are notes."""
     for a in answers:
+        if case_id is not None and a.case_id != case_id:
+            # LC 4610.6(i): the WCAB reversed this reviewer's determination; the remand goes to another.
+            result.conflicts.append(Finding(
+                "remand_original_reviewer",
+                f"decided {a.case.number}, which the WCAB reversed: its remand goes to a different reviewer (LC 4610.6(i))",
+            ))
+            continue
         when = a.responded_at or a.withdrawn_at or a.assigned_at
         when_text = f"{timezone.localtime(when):%b %-d, %Y}" if when else "earlier"
         if a.status == Assignment.Status.DECLINED and a.decline_kind == Assignment.DeclineKind.CONFLICT:
@@ -344,7 +354,7 @@ def reviewer_check(
     _conflicts(reviewer, parties, result)
     if answers is None:
         answers = earlier_answers(case)
-    _answer_findings(result, answers.get(reviewer.pk, []))
+    _answer_findings(result, answers.get(reviewer.pk, []), case.pk)
     return result
 
 
