@@ -47,5 +47,5 @@ class AppealAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 class RemandAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_case", "new_case", "appeal", "created_at", "created_by"]
     search_fields = ["original_case__number", "new_case__number"]
-    list_select_related = ["original_case", "new_case", "appeal", "created_by"]
+    list_select_related = ["original_case", "new_case", "appeal__case", "created_by"]
     raw_id_fields = ["appeal", "original_case", "new_case", "original_reviewer", "created_by"]

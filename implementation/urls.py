@@ -10,5 +10,5 @@ urlpatterns = [
     path("", views.report, name="report"),
     path("report.csv", views.report_csv, name="report_csv"),
     path("cases/<str:number>/receipt/", views.receipt_record, name="receipt"),
-    path("cases/<str:number>/items/<int:item_pk>/", views.item_record, name="item"),
+    path("cases/<str:number>/items/<int:pk>/", views.item_record, name="item"),
 ]

@@ -57,9 +57,9 @@ def receipt_record(request, number):
 
 @require_POST
 @staff_required
-def item_record(request, number, item_pk):
+def item_record(request, number, pk):
     case = case_page(request.user, number)
-    item = get_object_or_404(DisputedItem, pk=item_pk, case=case)
+    item = get_object_or_404(DisputedItem, pk=pk, case=case)
     form = ItemImplementationForm(request.POST, prefix=f"item{item.pk}")
     if form.is_valid():
         try:
