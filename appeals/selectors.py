@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
 from cases import deadlines
@@ -84,12 +85,16 @@ def case_standing(case: Case, *, today: date | None = None) -> Standing:
     """Open to appeal until the last party's window closes; "final" once it
     closed with no appeal pending or successful (a fixed number of queries)."""
     today = today or timezone.localdate()
-    remand = Remand.objects.filter(original_case=case).select_related("new_case").first()
-    remand_of = Remand.objects.filter(new_case=case).select_related("original_case").first()
-    appeals = list(Appeal.objects.filter(case=case).order_by("filed_on", "id"))
+    remand = remand_of = None
+    for row in Remand.objects.filter(Q(original_case=case) | Q(new_case=case)).select_related("original_case", "new_case"):
+        if row.original_case_id == case.pk:
+            remand = row
+        else:
+            remand_of = row
     kind = decision_kind(case)
-    if kind is None:
-        return Standing("Not decided", appeals=appeals, remand=remand, remand_of=remand_of)
+    if kind is None:  # nothing to appeal yet (a remand's own review runs)
+        return Standing("Not decided", remand=remand, remand_of=remand_of)
+    appeals = list(Appeal.objects.filter(case=case).order_by("filed_on", "id"))
     deliveries = served_deliveries(case)
     closes = max((_service(d).deadline for d in deliveries), default=None)
     standing = Standing("", window_closes=closes, appeals=appeals, remand=remand, remand_of=remand_of)

@@ -16,7 +16,7 @@ register = template.Library()
 def appeals_panel(context, case):
     standing = selectors.case_standing(case, today=timezone.localdate())
     kind = selectors.decision_kind(case)
-    if kind is None and standing.remand_of is None and not standing.appeals:
+    if kind is None and standing.remand_of is None:
         return {"show": False}
     can = user_roles(context.get("user")).staff
     return {
