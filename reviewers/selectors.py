@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from cases.models import Case, Party
@@ -249,9 +249,13 @@ def earlier_answers(case: Case) -> dict[int, list[Assignment]]:
     answers: dict[int, list[Assignment]] = defaultdict(list)
     if case.pk is None:
         return answers
+    from appeals.models import Remand  # appeals reads cases and reviewers; imported here, not at load
+
+    # The reversed case's id as a scalar subquery (an InitPlan): both arms stay index scans on case_id.
+    reversed_case = Subquery(Remand.objects.filter(new_case_id=case.pk).values("original_case_id")[:1])
     for a in Assignment.objects.filter(
         Q(case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN])
-        | Q(case__remanded_as__new_case=case, status=Assignment.Status.COMPLETED)
+        | Q(case_id=reversed_case, status=Assignment.Status.COMPLETED)
     ).select_related("case").order_by("assigned_at", "id"):
         answers[a.reviewer_id].append(a)
     return answers
