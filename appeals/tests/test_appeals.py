@@ -235,3 +235,19 @@ def test_appeal_actions_are_forbidden_to_a_reviewer_and_send_anonymous_to_login(
     response = _client().post(url, {})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert Appeal.objects.count() == 1 and Appeal.objects.get().outcome == Appeal.Outcome.PENDING
+
+
+def test_admin_list_action_records_the_outcome_through_the_service_and_shows_refusals(admin_user, intake_user):
+    case, letter = decided_case(("upheld",))
+    serve(case, letter, on=case.decided_on, role=PartyRole.EMPLOYEE)
+    appeal = services.appeal_record(case=case, data=data(), user=intake_user)
+    client = _client(admin_user)
+    url = reverse("admin:appeals_appeal_changelist")
+    post = {"action": "record_dismissed", "_selected_action": [appeal.pk]}
+    response = client.post(url, post, follow=True)
+    assert "Dismissed" in response.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.outcome == Appeal.Outcome.DISMISSED and appeal.decided_by == admin_user
+    response = client.post(url, {"action": "record_reversed", "_selected_action": [appeal.pk]}, follow=True)
+    assert "refused: this appeal was already decided" in response.content.decode()
+    assert not Remand.objects.exists()

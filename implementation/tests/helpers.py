@@ -30,9 +30,10 @@ def decided_case(outcomes=("overturned", "upheld"), *, reviewer=None):
 
 
 def serve(case, letter, *, on: date, role=PartyRole.CLAIMS_ADMINISTRATOR, channel=DeliveryChannel.MAIL, delivered_on=None):
-    """A recorded sending of the letter to one party."""
-    return Delivery.objects.create(
-        case=case, letter=letter, role=role, name=f"{role} of {case.number}", channel=channel,
+    """A recorded sending of the letter to one party (the distribution's own delivery, when it prepared one)."""
+    delivery, _ = Delivery.objects.update_or_create(letter=letter, role=role, defaults=dict(
+        case=case, name=f"{role} of {case.number}", channel=channel,
         status=Delivery.Status.DELIVERED if delivered_on else Delivery.Status.SENT, send_by=on, sent_on=on,
         delivered_at=timezone.make_aware(datetime.combine(delivered_on, time(12))) if delivered_on else None,
-    )
+    ))
+    return delivery
