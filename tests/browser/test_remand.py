@@ -89,7 +89,7 @@ def test_appeal_reversal_remand_to_a_different_reviewer_and_its_letter(new_page,
     check_page(page, "r04 intake original reviewer refused")
     page.locator(f"#reviewer-{people.reviewer2.reviewer.pk}").check()
     page.get_by_role("button", name="Offer the case to the chosen reviewer").click()
-    expect(page.locator("#assignment")).to_contain_text("Offered")
+    expect(page.locator("#assignment")).to_contain_text("Sören Lindqvist · Awaiting acceptance")
     page.goto(f"/cases/{case.number}/")
     expect(page.locator("#appeals")).to_contain_text(f"Remanded as {new.number}")
     check_page(page, "r05 intake original case remanded")
