@@ -44,9 +44,10 @@ def served_decided_case(people):
     return case
 
 
-def test_appeal_reversal_remand_to_a_different_reviewer_and_its_letter(new_page, people):
+def test_appeal_reversal_remand_to_a_different_reviewer_and_its_letter(new_page, people, letter_renderer):
     from appeals.models import Remand
 
+    letter_renderer.hold()  # finalized letters wait in the queue; rendered below, in-process
     case = served_decided_case(people)
     today = timezone.localdate()
 
