@@ -35,7 +35,7 @@ def decided_case(*, items=(("Physical Medicine", "Eight (8) physical therapy vis
     Assignment.objects.create(case=case, reviewer=reviewer, status=Assignment.Status.COMPLETED, conflict_attested=True,
                               matched_specialty=specialty(matched) if matched else None)
     determination = Determination.objects.create(
-        case=case, reviewer=reviewer, status=Determination.Status.FINAL, decided_on=decided_on,
+        records_basis=Determination.RecordsBasis.COMPLETE, case=case, reviewer=reviewer, status=Determination.Status.FINAL, decided_on=decided_on,
         finalized_at=timezone.make_aware(datetime.combine(decided_on, time(12))),
     )
     for row, (_, _, outcome) in zip(rows, items):

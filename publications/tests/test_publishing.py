@@ -81,7 +81,7 @@ def test_a_correction_takes_the_old_copy_down_and_its_public_copy_replaces_it():
     first_published = row.published_at
     # The correction (corrections' service): v1 superseded, v2 final with another outcome.
     Determination.objects.filter(pk=old.pk).update(status=Determination.Status.SUPERSEDED, updated_at=timezone.now())
-    new = Determination.objects.create(case=case, reviewer=old.reviewer, version=2, supersedes=old,
+    new = Determination.objects.create(records_basis=Determination.RecordsBasis.COMPLETE, case=case, reviewer=old.reviewer, version=2, supersedes=old,
                                        correction_reason="Item decision corrected", status=Determination.Status.FINAL,
                                        decided_on=old.decided_on, finalized_at=timezone.now())
     for decision in old.decisions.all():

@@ -112,17 +112,17 @@ def build(seed: int = 15, n: int = 160) -> tuple[list[dict], dict]:
         finalized = timezone.make_aware(datetime.combine(spec["decided_on"], datetime.min.time()))
         if spec["corrected"]:
             # The first version said the opposite; a correction superseded it (the figures follow the correction).
-            old = Determination.objects.create(case=case, reviewer=reviewer, status=Determination.Status.FINAL,
+            old = Determination.objects.create(records_basis=Determination.RecordsBasis.COMPLETE, case=case, reviewer=reviewer, status=Determination.Status.FINAL,
                                                decided_on=spec["decided_on"], finalized_at=finalized)
             for item, (_, _, _, outcome) in zip(items, spec["items"]):
                 ItemDecision.objects.create(determination=old, item=item,
                                             decision="overturned" if outcome == "upheld" else "upheld")
             Determination.objects.filter(pk=old.pk).update(status=Determination.Status.SUPERSEDED)
-            current = Determination.objects.create(case=case, reviewer=reviewer, version=2, supersedes=old,
+            current = Determination.objects.create(records_basis=Determination.RecordsBasis.COMPLETE, case=case, reviewer=reviewer, version=2, supersedes=old,
                                                    correction_reason="Wrong item decision", status="final",
                                                    decided_on=spec["decided_on"], finalized_at=finalized)
         else:
-            current = Determination.objects.create(case=case, reviewer=reviewer, status=Determination.Status.FINAL,
+            current = Determination.objects.create(records_basis=Determination.RecordsBasis.COMPLETE, case=case, reviewer=reviewer, status=Determination.Status.FINAL,
                                                    decided_on=spec["decided_on"], finalized_at=finalized)
         for item, (_, _, _, outcome) in zip(items, spec["items"]):
             ItemDecision.objects.create(determination=current, item=item, decision=outcome)
