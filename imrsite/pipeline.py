@@ -53,6 +53,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from imrsite.broker import publish
+from imrsite.crashpoints import crash_point
 from imrsite.downloads import StoredFileError, open_verified
 from imrsite.errors import ServiceError
 
@@ -185,9 +187,13 @@ def _worker_id() -> str:
 # --- publishing --------------------------------------------------------------
 
 def publish_on_commit(doc_type: DocumentType, pks: list[int]) -> None:
-    """Queue the render tasks once the surrounding transaction commits."""
+    """Queue the render tasks once the surrounding transaction commits.
+
+    A broker outage does not fail the request that committed the rows: the
+    publish gives up within the broker timeouts and the sweep publishes later.
+    """
     for pk in pks:
-        transaction.on_commit(lambda pk=pk: doc_type.task_object().delay(pk))
+        transaction.on_commit(lambda pk=pk: publish(doc_type.task_object(), pk))
 
 
 def requeue(doc_type: DocumentType, *, pk: int) -> bool:
@@ -292,10 +298,13 @@ def render(doc_type: DocumentType, *, pk: int):
     temp_path = None
     try:
         _test_hooks()
+        crash_point("render.before_render")
         pdf = doc_type.render(row)
+        crash_point("render.after_render")
         name = row.storage_key()
         storage = row.file.storage
         temp_path = _write_temp(storage, name, pdf.data)
+        crash_point("render.after_store")
         with transaction.atomic():
             won = model.objects.filter(pk=row.pk, status=S.RENDERING, attempts=attempt).update(
                 status=S.READY,
@@ -312,6 +321,8 @@ def render(doc_type: DocumentType, *, pk: int):
                 temp_path = None
                 _audit(doc_type, row, {"status": S.READY, "attempt": attempt, "pages": pdf.page_count})
                 transaction.on_commit(lambda: document_ready.send_robust(sender=model, pk=row.pk))
+        if won:
+            crash_point("render.after_ready")
         if not won:
             logger.warning("%s %s attempt %s lost its claim to a later attempt; output discarded", doc_type.noun, row.pk, attempt)
     except TRANSIENT_ERRORS:
@@ -424,14 +435,16 @@ def sweep(doc_type: DocumentType, *, limit: int = 500) -> SweepResult:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    ids = list(stale)
-    if ids:
-        model.objects.filter(pk__in=ids).update(queued_at=now)
-        task = doc_type.task_object()
-        for pk in ids:
-            task.delay(pk)
-        logger.warning("%s sweep re-queued %s row(s): %s", doc_type.kind, len(ids), ids)
-    return SweepResult(requeued=ids, failed=failed)
+    published = []
+    task = doc_type.task_object()
+    for pk in stale:
+        if not publish(task, pk):
+            break  # the broker is down: the next sweep tries again
+        published.append(pk)
+    if published:
+        model.objects.filter(pk__in=published).update(queued_at=now)
+        logger.warning("%s sweep re-queued %s row(s): %s", doc_type.kind, len(published), published)
+    return SweepResult(requeued=published, failed=failed)
 
 
 # --- Celery tasks ------------------------------------------------------------------
