@@ -11,15 +11,26 @@ The claims in the tasks make a double publish harmless.
 """
 
 import logging
+import time
 
 logger = logging.getLogger(__name__)
+
+# After a failed publish this process does not try the broker again for this
+# long: one request queueing several documents waits on the broker once.
+PAUSE_SECONDS = 5.0
+_paused_until = 0.0
 
 
 def publish(task, *args) -> bool:
     """`task.delay(*args)`; False (logged, never raised) when the broker cannot take it."""
+    global _paused_until
+    if time.monotonic() < _paused_until:
+        logger.warning("broker unavailable, %s(%s) left for the sweep", task.name, ", ".join(map(str, args)))
+        return False
     try:
         task.delay(*args)
     except Exception as exc:  # kombu OperationalError, redis ConnectionError/TimeoutError, OSError
+        _paused_until = time.monotonic() + PAUSE_SECONDS
         logger.warning("broker unavailable, %s(%s) left for the sweep: %s", task.name, ", ".join(map(str, args)), type(exc).__name__)
         return False
     return True

@@ -1,10 +1,11 @@
 """Named crash points for the fault tests (`make faults`): kill the process at one step.
 
-`crash_point("render.after_store")` ends the process at once (os._exit, as
-an OOM kill would) when IMR_CRASH_AT names that step. With IMR_CRASH_MARKER
-set, it crashes only the first time (the marker file records that it did),
-so the retry that follows can finish the work. Unset in every deployment:
-then it is one environment lookup.
+With IMR_CRASH_FILE set (never in a deployment: then this is one
+environment lookup), `crash_point("render.after_store")` reads that file;
+if it names this step, the process renames the file to "<file>.done" (so
+only one process crashes, once) and ends at once with os._exit, as an OOM
+kill would. The retry that follows then finishes the work. The fault tests
+write the step to the file while a real worker runs.
 
 Steps: render.before_render, render.after_render, render.after_store,
 render.after_ready (imrsite.pipeline); email.after_claim,
@@ -15,13 +16,14 @@ import os
 
 
 def crash_point(name: str) -> None:
-    if os.environ.get("IMR_CRASH_AT") != name:
+    path = os.environ.get("IMR_CRASH_FILE")
+    if not path:
         return
-    marker = os.environ.get("IMR_CRASH_MARKER")
-    if marker:
-        try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            return  # crashed here once already: let the retry through
-        os.close(fd)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read().strip() != name:
+                return
+        os.replace(path, path + ".done")
+    except OSError:
+        return  # no step armed, or another process took it first
     os._exit(1)

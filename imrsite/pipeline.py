@@ -325,8 +325,9 @@ def render(doc_type: DocumentType, *, pk: int):
             crash_point("render.after_ready")
         if not won:
             logger.warning("%s %s attempt %s lost its claim to a later attempt; output discarded", doc_type.noun, row.pk, attempt)
-    except TRANSIENT_ERRORS:
-        _release(doc_type, row.pk, attempt)
+    except TRANSIENT_ERRORS as exc:
+        # Kept on the row while it waits for the retry: staff see why (e.g. "No space left on device").
+        _release(doc_type, row.pk, attempt, error=f"attempt {attempt} failed, retrying: {type(exc).__name__}: {exc}"[:2000])
         raise
     except Exception as exc:  # a permanent failure: record it, do not retry
         logger.exception("%s %s failed to render", doc_type.noun, row.pk)
@@ -343,11 +344,11 @@ def render(doc_type: DocumentType, *, pk: int):
     return model.objects.get(pk=row.pk)
 
 
-def _release(doc_type: DocumentType, pk: int, attempt: int) -> None:
+def _release(doc_type: DocumentType, pk: int, attempt: int, error: str = "") -> None:
     """Hand the claim back so the retry can take it at once (best effort: the DB may be down)."""
     try:
         doc_type.model_class.objects.filter(pk=pk, status=S.RENDERING, attempts=attempt).update(
-            status=S.QUEUED, lease_expires_at=None, claimed_by=""
+            status=S.QUEUED, lease_expires_at=None, claimed_by="", error=error
         )
     except TRANSIENT_ERRORS:
         logger.warning("%s %s: could not release the claim; it frees itself when the lease expires", doc_type.noun, pk)
@@ -369,10 +370,14 @@ def _write_temp(storage, name: str, data: bytes) -> str | None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)  # a disk that filled up mid-write keeps no partial file
+        raise
     return temp
 
 

@@ -134,7 +134,7 @@ def workers(redis_up, pg_cluster, tmp_path, settings):
             "LETTER_RENDER_LEASE_SECONDS": "4",
             "EMAIL_SEND_LEASE_SECONDS": "4",
             "EMAIL_RETRY_BACKOFF_SECONDS": "1",
-            "IMR_CRASH_MARKER": str(tmp_path / f"crashed-{len(started)}"),
+            "IMR_CRASH_FILE": str(tmp_path / "crash-at"),
         }
         if smtp is not None:
             env.update({"EMAIL_BACKEND": "correspondence.mail.EmailBackend", "EMAIL_HOST": "127.0.0.1",
