@@ -369,6 +369,11 @@ def _write_temp(storage, name: str, data: bytes) -> str | None:
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A worker killed between writing and moving left its temporary file. We
+    # hold the row's only live claim (an older render lost it and its fenced
+    # update cannot win), so any leftover for this key is garbage.
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -70,18 +70,29 @@ def pg_cluster():
     return PostgresCluster(Path(os.environ["FAULTS_PG_BASE"]), port=int(os.environ["FAULTS_PG_PORT"]))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def redis_server():
+    """Started before anything else: the API's cache and the broker live on it."""
     if not os.environ.get("FAULTS_REDIS_PORT"):
-        pytest.skip("no redis-server binary: the broker faults need one")
+        yield None
+        return
     server = RedisServer(BASE / "redis", port=int(os.environ["FAULTS_REDIS_PORT"])).start()
     yield server
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _redis_running(redis_server):
+    """Every test starts with Redis up (the broker test stops it)."""
+    if redis_server is not None and (redis_server.proc is None or redis_server.proc.poll() is not None):
+        redis_server.start()
+
+
 @pytest.fixture
 def redis_up(redis_server):
     """Redis running at the start of the test (an earlier test may have stopped it)."""
+    if redis_server is None:
+        pytest.skip("no redis-server binary: the broker faults need one")
     if redis_server.proc is None or redis_server.proc.poll() is not None:
         redis_server.start()
     from imrsite.celery import app
