@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo worker check clean bench backup restore chromium
+.PHONY: run test venv migrate demo worker check clean bench backup restore chromium faults
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ chromium:
 test: venv chromium
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Outages for real (README "Operations: outages and recovery"): the tests in
+# tests/faults start their own PostgreSQL cluster, redis-server, Celery
+# workers and SMTP server, break them, and print fault -> what users saw ->
+# what was lost. Never touches the machine's shared PostgreSQL or Redis.
+faults: venv
+	$(PY) -m tests.faults.run $(PYTEST_ARGS)
 
 # Benchmarks against PostgreSQL and Redis, written to BENCHMARKS.md (bench/run.py;
 # DATABASE_URL and REDIS_URL default to local bench databases). Not part of `make test`.

@@ -53,6 +53,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from imrsite.broker import publish
+from imrsite.crashpoints import crash_point
 from imrsite.downloads import StoredFileError, open_verified
 from imrsite.errors import ServiceError
 
@@ -185,9 +187,13 @@ def _worker_id() -> str:
 # --- publishing --------------------------------------------------------------
 
 def publish_on_commit(doc_type: DocumentType, pks: list[int]) -> None:
-    """Queue the render tasks once the surrounding transaction commits."""
+    """Queue the render tasks once the surrounding transaction commits.
+
+    A broker outage does not fail the request that committed the rows: the
+    publish gives up within the broker timeouts and the sweep publishes later.
+    """
     for pk in pks:
-        transaction.on_commit(lambda pk=pk: doc_type.task_object().delay(pk))
+        transaction.on_commit(lambda pk=pk: publish(doc_type.task_object(), pk))
 
 
 def requeue(doc_type: DocumentType, *, pk: int) -> bool:
@@ -292,10 +298,13 @@ def render(doc_type: DocumentType, *, pk: int):
     temp_path = None
     try:
         _test_hooks()
+        crash_point("render.before_render")
         pdf = doc_type.render(row)
+        crash_point("render.after_render")
         name = row.storage_key()
         storage = row.file.storage
         temp_path = _write_temp(storage, name, pdf.data)
+        crash_point("render.after_store")
         with transaction.atomic():
             won = model.objects.filter(pk=row.pk, status=S.RENDERING, attempts=attempt).update(
                 status=S.READY,
@@ -312,10 +321,13 @@ def render(doc_type: DocumentType, *, pk: int):
                 temp_path = None
                 _audit(doc_type, row, {"status": S.READY, "attempt": attempt, "pages": pdf.page_count})
                 transaction.on_commit(lambda: document_ready.send_robust(sender=model, pk=row.pk))
+        if won:
+            crash_point("render.after_ready")
         if not won:
             logger.warning("%s %s attempt %s lost its claim to a later attempt; output discarded", doc_type.noun, row.pk, attempt)
-    except TRANSIENT_ERRORS:
-        _release(doc_type, row.pk, attempt)
+    except TRANSIENT_ERRORS as exc:
+        # Kept on the row while it waits for the retry: staff see why (e.g. "No space left on device").
+        _release(doc_type, row.pk, attempt, error=f"attempt {attempt} failed, retrying: {type(exc).__name__}: {exc}"[:2000])
         raise
     except Exception as exc:  # a permanent failure: record it, do not retry
         logger.exception("%s %s failed to render", doc_type.noun, row.pk)
@@ -332,11 +344,11 @@ def render(doc_type: DocumentType, *, pk: int):
     return model.objects.get(pk=row.pk)
 
 
-def _release(doc_type: DocumentType, pk: int, attempt: int) -> None:
+def _release(doc_type: DocumentType, pk: int, attempt: int, error: str = "") -> None:
     """Hand the claim back so the retry can take it at once (best effort: the DB may be down)."""
     try:
         doc_type.model_class.objects.filter(pk=pk, status=S.RENDERING, attempts=attempt).update(
-            status=S.QUEUED, lease_expires_at=None, claimed_by=""
+            status=S.QUEUED, lease_expires_at=None, claimed_by="", error=error
         )
     except TRANSIENT_ERRORS:
         logger.warning("%s %s: could not release the claim; it frees itself when the lease expires", doc_type.noun, pk)
@@ -357,11 +369,20 @@ def _write_temp(storage, name: str, data: bytes) -> str | None:
     if path is None:
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
+    # A worker killed between writing and moving left its temporary file. We
+    # hold the row's only live claim (an older render lost it and its fenced
+    # update cannot win), so any leftover for this key is garbage.
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)  # a disk that filled up mid-write keeps no partial file
+        raise
     return temp
 
 
@@ -424,14 +445,16 @@ def sweep(doc_type: DocumentType, *, limit: int = 500) -> SweepResult:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    ids = list(stale)
-    if ids:
-        model.objects.filter(pk__in=ids).update(queued_at=now)
-        task = doc_type.task_object()
-        for pk in ids:
-            task.delay(pk)
-        logger.warning("%s sweep re-queued %s row(s): %s", doc_type.kind, len(ids), ids)
-    return SweepResult(requeued=ids, failed=failed)
+    published = []
+    task = doc_type.task_object()
+    for pk in stale:
+        if not publish(task, pk):
+            break  # the broker is down: the next sweep tries again
+        published.append(pk)
+    if published:
+        model.objects.filter(pk__in=published).update(queued_at=now)
+        logger.warning("%s sweep re-queued %s row(s): %s", doc_type.kind, len(published), published)
+    return SweepResult(requeued=published, failed=failed)
 
 
 # --- Celery tasks ------------------------------------------------------------------

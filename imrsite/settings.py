@@ -194,7 +194,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# Broker outage (issue 18, fault 1): a web request that queues work never waits
+# more than a few seconds on Redis. The work is in the database already; a
+# publish that fails is logged (imrsite.broker) and the sweeps publish it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": float(os.environ.get("CELERY_BROKER_SOCKET_TIMEOUT", "5")),
+    "retry_on_timeout": False,
+}
+# Publishing: 2 retries 0.2 s apart at most, then imrsite.broker.publish gives up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # How often a worker scans Redis for messages a dead node left unacked
 # (security.md §2.3 C2/C3); the crash tests shorten it.
 for _option in ("unacked_restore_interval", "unacked_restore_throttle"):
@@ -270,6 +281,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IMR notices <notices@
 # Absolute address of this site, for the links in e-mails.
 IMR_SITE_URL = os.environ.get("IMR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", "5"))
+# An unreachable or "try later" (4xx) mail server: the n-th retry waits
+# base * 2**(n-1) seconds (at most 40 * base), then the delivery fails for staff to resend.
+EMAIL_RETRY_BACKOFF_SECONDS = float(os.environ.get("EMAIL_RETRY_BACKOFF_SECONDS", "15"))
+# A send's claim: above the send task's 120 s time limit, so only a dead worker's claim expires.
+EMAIL_SEND_LEASE_SECONDS = int(os.environ.get("EMAIL_SEND_LEASE_SECONDS", "150"))
 # Optional "module.function" that says whether the relay accepted a Message-ID
 # (True/False/None); without it an e-mail interrupted after the commit point
 # waits for staff to check the mail log instead of being sent twice.

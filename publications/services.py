@@ -56,9 +56,11 @@ def letter_ready(*, letter_id: int) -> None:
     )
     if row is None:
         return
+    from imrsite.broker import publish
+
     from .tasks import publish_case
 
-    publish_case.delay(row)
+    publish(publish_case, row)  # a broker outage: publications.sweep catches it
 
 
 # --- what is publishable ---------------------------------------------------------------

@@ -131,10 +131,14 @@ def report_refresh(request):
     """Admins: refresh the figures now (the scheduler does it every few minutes)."""
     if not user_roles(request.user).admin:
         raise PermissionDenied("Only administrators refresh the figures.")
+    from imrsite.broker import publish
+
     from .tasks import refresh_reports
 
-    refresh_reports.delay()
-    messages.info(request, f"Refresh requested at {timezone.localtime():%H:%M}; the figures update when it finishes.")
+    if publish(refresh_reports):
+        messages.info(request, f"Refresh requested at {timezone.localtime():%H:%M}; the figures update when it finishes.")
+    else:
+        messages.warning(request, "The task queue is unavailable right now; the scheduler refreshes the figures when it is back.")
     form = PeriodForm(request.POST)
     period = form.period()
     return redirect(f"{reverse('reports:index')}?{period.query()}" if form.is_valid() else "reports:index")

@@ -17,6 +17,7 @@ Backups hold health information: keep them on encrypted storage (README).
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -99,17 +100,37 @@ def backup(target: Path | None) -> Path:
     target.mkdir(parents=True, exist_ok=False)
     media_root = Path(settings.MEDIA_ROOT)
 
-    # Counts first, then the dump: in a quiet system both describe the same state;
-    # restore compares against the counts, so a busy system shows up as a mismatch, never silently.
-    counts = row_counts(connection)
-    files = media_hashes(media_root)
-    subprocess.run(
-        ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target / DUMP}"],
-        env=_libpq_env(connection), check=True,
-    )
+    # One consistent moment while people keep working: the row counts and
+    # pg_dump read the same exported snapshot; the files are archived AFTER
+    # the dump, and a file is stored before its row commits, so every file a
+    # dumped row references is in the archive (files newer than the snapshot
+    # may be there too: harmless, they have no row).
+    from django.db import transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        counts = row_counts(connection)
+        subprocess.run(
+            ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}", f"--file={target / DUMP}"],
+            env=_libpq_env(connection), check=True,
+        )
+    files = {}
     with tarfile.open(target / MEDIA, "w:gz") as archive:
-        for name in files:
-            archive.add(media_root / name, arcname=name, recursive=False)
+        for path in sorted(media_root.rglob("*")) if media_root.exists() else []:
+            if not path.is_file():
+                continue
+            try:
+                data = path.read_bytes()  # hashed and archived from the same bytes
+            except FileNotFoundError:
+                continue  # removed meanwhile (a failed upload cleaning up)
+            name = str(path.relative_to(media_root))
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), int(path.stat().st_mtime) if path.exists() else 0, 0o600
+            archive.addfile(info, io.BytesIO(data))
+            files[name] = hashlib.sha256(data).hexdigest()
     manifest = {
         "created_at": datetime.now(timezone.utc).isoformat(),
         "database": connection.settings_dict["NAME"],

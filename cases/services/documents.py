@@ -1,5 +1,6 @@
 """Case documents: checked, hashed, stored privately (requirement 12; security.md 21–23, 26)."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,6 +16,8 @@ from imrsite.scanning import scan_upload
 from ..models import Case
 from ..permissions import require, upload_refusal
 from .status import case_lock
+
+logger = logging.getLogger(__name__)
 
 @dataclass
 class DocumentUpload:
@@ -157,17 +160,32 @@ def documents_add(*, case: Case, uploads: list[DocumentUpload], user=None, today
                     uploaded_by=user,
                 )
                 # upload_to names the stored file by a UUID, never the user's name.
-                doc.file.save(original or "document.pdf", f, save=False)
-                written.append(doc.file.name)
+                # The name is known before writing, so a write cut short (disk full) is removed too.
+                name = doc.file.field.generate_filename(doc, original or "document.pdf")
+                written.append(name)
+                saved = doc.file.storage.save(name, f)
+                written[-1] = doc.file.name = saved
                 doc.save()
                 audit.record(
                     audit.Action.DOCUMENT_UPLOAD, actor=user, case=case, obj=doc,
                     detail={"kind": doc.kind, "pages": pages, "size": doc.size, "from": doc.received_from, "category": doc.records_category},
                 )
                 documents.append(doc)
-    except Exception:
+    except Exception as exc:
+        storage = CaseDocument._meta.get_field("file").storage
         for name in written:
-            CaseDocument._meta.get_field("file").storage.delete(name)
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.error("could not remove %s after a failed upload", name)
+        if isinstance(exc, OSError):
+            # Storage full, read-only or unreachable: refused, nothing kept (issue 18, fault 5).
+            logger.error("document storage refused an upload: %s", type(exc).__name__)
+            raise ServiceError(
+                "the documents could not be stored (the file storage is full or unavailable); nothing was saved. "
+                "Try again later, and tell the administrator if it persists",
+                field="file", code="storage_unavailable",
+            ) from exc
         raise
     return documents
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts import audit
 from cases import services as case_services
 from cases.models import DeliveryChannel, PartyRole
+from imrsite.broker import publish
 from imrsite.errors import ServiceError
 
 from ..models import Delivery, Notice, NoticeKind
@@ -189,8 +190,10 @@ def dispatch(*, delivery_ids=None, document=None) -> int:
             with transaction.atomic():
                 count += delivery_record_sent(delivery=delivery)
         else:
+            # Recorded pending first; a broker outage leaves it to the catch-up run (stale_email_ids).
+            if not publish(send_email, delivery.pk):
+                break
             Delivery.objects.filter(pk=delivery.pk).update(queued_at=timezone.now())
-            send_email.delay(delivery.pk)
             count += 1
     return count
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from cases.models import DeliveryChannel
+from imrsite.crashpoints import crash_point
 
 from ..models import Delivery
 from .deliveries import delivery_record_failed, delivery_record_sent
@@ -43,7 +44,6 @@ from .deliveries import delivery_record_failed, delivery_record_sent
 logger = logging.getLogger(__name__)
 
 D = Delivery.Status
-LEASE_SECONDS = 150  # above the send task's 120 s time limit
 
 
 def _max_attempts() -> int:
@@ -51,7 +51,8 @@ def _max_attempts() -> int:
 
 
 def backoff_seconds(attempt: int) -> float:
-    return min(600.0, 15.0 * (2 ** max(0, attempt - 1)))
+    base = settings.EMAIL_RETRY_BACKOFF_SECONDS
+    return min(40.0 * base, base * (2 ** max(0, attempt - 1)))
 
 
 def email_message(delivery: Delivery) -> EmailMessage:
@@ -79,7 +80,7 @@ def _claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     claimable = Q(status=D.PENDING) | Q(status=D.SENDING, lease_expires_at__lt=now, smtp_commit_at__isnull=True)
     claimed = Delivery.objects.filter(claimable, pk=delivery_id, channel=DeliveryChannel.EMAIL, attempts__lt=_max_attempts()).update(
-        status=D.SENDING, attempts=F("attempts") + 1, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS), smtp_commit_at=None,
+        status=D.SENDING, attempts=F("attempts") + 1, lease_expires_at=now + timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS), smtp_commit_at=None,
     )
     if not claimed:
         return None
@@ -123,6 +124,7 @@ def email_send(*, delivery_id: int) -> float | None:
     if not delivery.address:
         delivery_record_failed(delivery=delivery, reason=f"{delivery.name} has no e-mail address on file")
         return None
+    crash_point("email.after_claim")
     attempt = delivery.attempts
     committed = []
 
@@ -130,7 +132,7 @@ def email_send(*, delivery_id: int) -> float | None:
         # In its own autocommit UPDATE: it must be on record before the server has the message.
         Delivery.objects.filter(pk=delivery.pk, status=D.SENDING, attempts=attempt).update(smtp_commit_at=timezone.now())
         committed.append(True)
-        _test_hook("after_commit_mark")
+        crash_point("email.before_data")
 
     message = email_message(delivery)
     try:
@@ -159,16 +161,9 @@ def email_send(*, delivery_id: int) -> float | None:
             return None
         logger.warning("e-mail delivery %s attempt %s failed: %s", delivery.pk, attempt, type(exc).__name__)
         return _release(delivery, error)
+    crash_point("email.after_data")
     delivery_record_sent(delivery=delivery)
     return None
-
-
-def _test_hook(point: str) -> None:
-    # Test-only: the crash tests kill the worker at a named step. Unset in every deployment.
-    import os
-
-    if os.environ.get("EMAIL_SEND_TEST_EXIT") == point:
-        os._exit(1)
 
 
 def emails_reconcile(*, now=None) -> dict:
