@@ -13,7 +13,7 @@
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, ReminderEmail, Role
+from cases.deadlines import is_business_day
 from cases.models import Case
 
 from .clocks import CLOCK_KINDS, Event
@@ -131,37 +132,33 @@ def _applies(rule: ReminderRule, case: Case) -> bool:
     return rule.review_type == ReviewTypeFilter.ANY or rule.review_type == case.review_type
 
 
+def _effective(rule: ReminderRule, event: Event, occurrence: int) -> datetime:
+    moment = step_moment(rule, event.due_at, occurrence)
+    return hold_to_working_hours(moment) if rule.working_hours_only else moment
+
+
 def _evaluate_step(rule, case, event, last_sent, now, people):
-    """(what to send now or None, the next moment this step needs a look or None)."""
+    """(what to send now or None, the next moment this step needs a look or None).
+
+    The latest occurrence whose moment (held to working hours) has come is
+    the one sent: after a missed run or a weekend, the occurrences that fell
+    due meanwhile make one reminder, not one each.
+    """
     if rule.offset < 0 and now >= event.due_at:
         return None, None  # a reminder before the due moment is moot once it has passed
-    latest = None
-    occurrence = 0
-    while occurrence < rule.max_count:
-        moment = step_moment(rule, event.due_at, occurrence)
+    latest, nxt = None, None
+    for occurrence in range(rule.max_count if rule.repeat_every else 1):
+        moment = _effective(rule, event, occurrence)
         if moment > now:
+            nxt = moment
             break
-        latest = (occurrence, moment)
-        occurrence += 1
-        if not rule.repeat_every:
-            break
-    nxt = None
-    if latest is None:
-        following = step_moment(rule, event.due_at, 0)
-        return None, hold_to_working_hours(following) if rule.working_hours_only else following
-    k, moment = latest
-    if rule.repeat_every and k + 1 < rule.max_count:
-        following = step_moment(rule, event.due_at, k + 1)
-        nxt = hold_to_working_hours(following) if rule.working_hours_only else following
-    if last_sent is not None and last_sent >= k:
-        return None, nxt  # this occurrence (or a later one) was sent
-    effective = hold_to_working_hours(moment) if rule.working_hours_only else moment
-    if effective > now:
-        return None, min(effective, nxt) if nxt else effective
+        latest = occurrence
+    if latest is None or (last_sent is not None and last_sent >= latest):
+        return None, nxt
     recipients = people.for_rule(rule, case, event)
     if not recipients:
         return None, nxt  # nobody to tell yet (no reviewer): a touch brings the case back
-    return _Due(rule, case, event, k, moment, recipients), nxt
+    return _Due(rule, case, event, latest, step_moment(rule, event.due_at, latest), recipients), nxt
 
 
 def _evaluate_case(case, rules, sent, now, people):
@@ -278,9 +275,13 @@ def _send(due: list[_Due], now: datetime) -> int:
 
 # --- e-mail (never PHI: counts by kind and a link to sign in) ----------------------
 
-def digest_moment(now: datetime) -> datetime:
+def digest_moment(now: datetime) -> datetime | None:
+    """When today's digest goes out: the digest hour of a business day; None
+    on weekends and state holidays (the digest waits for the next business day)."""
     local = timezone.localtime(now)
-    return timezone.make_aware(datetime.combine(local.date(), datetime.min.time()).replace(hour=settings.REMINDER_DIGEST_HOUR))
+    if not is_business_day(local.date()):
+        return None
+    return timezone.make_aware(datetime.combine(local.date(), time(settings.REMINDER_DIGEST_HOUR)))
 
 
 def reminder_email(*, user, deliveries: list[ReminderDelivery], digest: bool) -> EmailMultiAlternatives:
@@ -316,8 +317,9 @@ def reminder_emails_send(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     cutoff = digest_moment(now)
+    digest_due = cutoff is not None and now >= cutoff
     pending = Q(channel=ReminderDelivery.Channel.EMAIL)
-    if now >= cutoff:
+    if digest_due:
         pending |= Q(channel=ReminderDelivery.Channel.DIGEST, created_at__lt=cutoff)
     user_ids = list(
         ReminderDelivery.objects.filter(pending, emailed_at__isnull=True).values_list("user_id", flat=True).distinct()
@@ -330,7 +332,7 @@ def reminder_emails_send(*, now: datetime | None = None) -> int:
                     user_id=user_id, channel=channel, emailed_at__isnull=True
                 )
                 if digest:
-                    if now < cutoff:
+                    if not digest_due:
                         continue
                     rows = rows.filter(created_at__lt=cutoff)
                 rows = list(rows.select_related("reminder__rule", "user"))
