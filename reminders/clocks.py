@@ -39,6 +39,10 @@ class ClockKind:
     email_label: str  # "2 offers awaiting an answer" -> label for the count
     events: Callable[[Case], list[Event]]
     prefetch: tuple = field(default_factory=tuple)
+    email_plural: str = ""  # the label for a count above 1 (defaults to email_label)
+
+    def counted(self, count: int) -> str:
+        return self.email_label if count == 1 else (self.email_plural or self.email_label)
 
 
 CLOCK_KINDS: dict[str, ClockKind] = {}
@@ -126,12 +130,12 @@ def _letter_events(case: Case) -> list[Event]:
 OFFER_UNANSWERED = register(ClockKind(
     "offer_unanswered", "An offered assignment not answered",
     "the offer of this case to the reviewer has not been answered",
-    "offer awaiting an answer", _offer_events, (_open_assignments_prefetch,),
+    "offer awaiting an answer", _offer_events, (_open_assignments_prefetch,), "offers awaiting an answer",
 ))
 DECISION_DUE = register(ClockKind(
     "decision_due", "A decision (draft) due",
     "the decision is due on {due:%b %d}",
-    "decision due or overdue", _decision_events, (_open_assignments_prefetch,),
+    "decision due or overdue", _decision_events, (_open_assignments_prefetch,), "decisions due or overdue",
 ))
 RECORDS_DUE = register(ClockKind(
     "records_due", "Records due from the claims administrator",
@@ -141,10 +145,10 @@ RECORDS_DUE = register(ClockKind(
 NOTICE_NOT_SENT = register(ClockKind(
     "notice_not_sent", "A notice of assignment not sent within its business day",
     "the notice of assignment was not sent within its business day",
-    "notice of assignment not sent", _notice_events,
+    "notice of assignment not sent", _notice_events, (), "notices of assignment not sent",
 ))
 LETTER_FAILED = register(ClockKind(
     "letter_failed", "A letter delivery failed",
     "a delivery of the determination letter failed",
-    "letter delivery failed", _letter_events, (_failed_letters_prefetch,),
+    "letter delivery failed", _letter_events, (_failed_letters_prefetch,), "letter deliveries failed",
 ))

@@ -290,7 +290,7 @@ def reminder_email(*, user, deliveries: list[ReminderDelivery], digest: bool) ->
     counts = Counter()
     escalations = 0
     for delivery in deliveries:
-        counts[CLOCK_KINDS[delivery.reminder.rule.clock].email_label if delivery.reminder.rule.clock in CLOCK_KINDS else "other reminder"] += 1
+        counts[delivery.reminder.rule.clock] += 1
         escalations += delivery.reminder.rule.is_escalation
     total = sum(counts.values())
     context = {
@@ -298,7 +298,12 @@ def reminder_email(*, user, deliveries: list[ReminderDelivery], digest: bool) ->
         "digest": digest,
         "total": total,
         "escalations": escalations,
-        "lines": sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        "all_escalations": escalations == total,
+        "lines": sorted(
+            ((count, CLOCK_KINDS[clock].counted(count) if clock in CLOCK_KINDS else "other reminders")
+             for clock, count in counts.items()),
+            key=lambda line: (-line[0], line[1]),
+        ),
         "open_url": settings.IMR_SITE_URL + reverse("accounts:notifications"),
         "settings_url": settings.IMR_SITE_URL + reverse("reminders:settings"),
     }

@@ -13,7 +13,7 @@ from django.core import mail
 from accounts.models import ReminderEmail, Role
 from cases.management.synthetic import generate_cases
 from cases.models import Case, ReviewType
-from reminders.clocks import CLOCK_KINDS, start_of
+from reminders.clocks import CLOCK_KINDS
 from reminders.models import ReminderDelivery, ReminderRule, SentReminder
 from reminders.schedule import hold_to_working_hours, step_moment
 from reminders.services import reminders_rebuild, reminders_run
