@@ -10,12 +10,24 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager (reports, read-only)"
 
 
+class ReminderEmail(models.TextChoices):
+    """How a person wants reminders by e-mail (they always arrive in the app too)."""
+
+    IMMEDIATELY = "immediately", "At once, one e-mail per run of the reminders"
+    DIGEST = "digest", "Once a day, in a digest"
+
+
 class User(AbstractUser):
     """One account per human (HIPAA unique user identification).
 
     Roles are Django groups named after `Role` values, so permissions can be
     managed in admin; accounts are deactivated, never deleted.
     """
+
+    reminder_email = models.CharField(
+        "reminder e-mails", max_length=20, choices=ReminderEmail.choices, default=ReminderEmail.DIGEST,
+        help_text="Reminders and escalations always appear in the app; this says when they come by e-mail.",
+    )
 
     class Meta:
         ordering = ["username"]

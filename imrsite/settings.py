@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "api",
     "implementation",
     "appeals",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,8 @@ CELERY_BEAT_SCHEDULE = {
     # Catch-up of everything correspondence owes (NOARFIs due, letter
     # distributions, e-mails to send, information and records time-outs).
     "correspondence-due": {"task": "correspondence.run_due", "schedule": 300.0},
+    # Reminders and escalations whose moment has come, then the e-mails they owe (reminders app).
+    "reminders-run": {"task": "reminders.run", "schedule": float(os.environ.get("REMINDERS_RUN_SECONDS", "300"))},
 }
 
 # --- Letters ---------------------------------------------------------------
@@ -545,3 +548,11 @@ LOGGING = {
         "django.template": {"filters": ["drop_template_context"]},
     },
 }
+
+# --- Reminders and escalation (reminders app) --------------------------------
+# People get reminders between these local hours on business days only.
+REMINDER_WORKDAY_START_HOUR = int(os.environ.get("REMINDER_WORKDAY_START_HOUR", "8"))
+REMINDER_WORKDAY_END_HOUR = int(os.environ.get("REMINDER_WORKDAY_END_HOUR", "18"))
+# The daily digest goes out at the first run after this local hour.
+REMINDER_DIGEST_HOUR = int(os.environ.get("REMINDER_DIGEST_HOUR", "7"))
+REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "500"))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/notifications/", include("accounts.urls")),
+    path("accounts/reminders/", include("reminders.urls")),
     path("accounts/", include("accounts.auth_urls")),
     path("cases/", include("cases.urls")),
     path("review/", include("determinations.urls")),

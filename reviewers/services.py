@@ -221,6 +221,7 @@ def correction_assign(*, case: Case, reviewer: Reviewer, assigned_by) -> Assignm
         audit.Action.ASSIGNMENT_CREATE, actor=assigned_by, case=case, obj=assignment,
         detail={"reviewer_id": reviewer.pk, "status": assignment.status, "correction": True},
     )
+    _reminders_touch(case)
     return assignment
 
 
@@ -243,6 +244,7 @@ def assignment_reopen_for_correction(*, case: Case, reviewer: Reviewer, actor) -
         audit.Action.ASSIGNMENT_ACCEPT, actor=actor, case=case, obj=assignment,
         detail={"reviewer_id": reviewer.pk, "status": assignment.status, "correction": True},
     )
+    _reminders_touch(case)
     return assignment
 
 
@@ -260,7 +262,15 @@ def assignment_end_for_correction(*, assignment: Assignment, actor) -> Assignmen
         audit.Action.CORRECTION_REVIEWER, actor=actor, case=assignment.case_id, obj=assignment,
         detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status, "correction": True},
     )
+    _reminders_touch(assignment.case_id)
     return assignment
+
+
+def _reminders_touch(case) -> None:
+    """An offer was made or answered: the case's reminders are looked at again (reminders app)."""
+    from reminders.services import reminders_touch
+
+    reminders_touch(case)
 
 
 def _notify_offer(assignment: Assignment) -> None:
@@ -320,6 +330,7 @@ def assignment_accept(*, assignment: Assignment, user, attested: bool) -> Assign
         audit.Action.ASSIGNMENT_ACCEPT, actor=user, case=assignment.case_id, obj=assignment,
         detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status},
     )
+    _reminders_touch(assignment.case_id)
     return assignment
 
 
@@ -365,6 +376,8 @@ def assignment_decline(
         audit.Action.ASSIGNMENT_DECLINE, actor=user, case=case, obj=assignment,
         detail={"reviewer_id": assignment.reviewer_id, "status": assignment.status, "kind": kind},
     )
+    if correction:
+        _reminders_touch(case)  # no transition touched it
     why = "for a conflict of interest" if kind == Assignment.DeclineKind.CONFLICT else "for another reason"
     what = "the correction of its determination" if correction else "the case"
     message = f"{case.number}: {assignment.reviewer} declined {what} {why}. Reason: {reason}"

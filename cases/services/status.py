@@ -56,6 +56,13 @@ def _apply_deadlines(case: Case) -> None:
         case.due_on = None
 
 
+def _reminders_touch(case: Case) -> None:
+    """The case's reminders are looked at again on the next run (reminders app)."""
+    from reminders.services import reminders_touch
+
+    reminders_touch(case)
+
+
 def case_compute_deadlines(*, case: Case) -> Case:
     """Set the due dates on an unsaved case (bulk generators save them themselves)."""
     _apply_deadlines(case)
@@ -77,6 +84,7 @@ def case_transition(*, case: Case, to: str, save: bool = True, actor=None) -> Ca
         case.save()
     if case.pk:  # bulk generators move unsaved cases; they are not yet on record
         audit.record(audit.Action.CASE_STATUS, actor=actor, case=case, obj=case, detail={"from": previous, "to": to})
+        _reminders_touch(case)
     return case
 
 
@@ -122,6 +130,7 @@ def case_record_assignment_notice(*, case: Case, sent_on: date | None, electroni
         audit.Action.CASE_UPDATE, case=case, obj=case,
         detail={"fields": ["assigned_on", "notice_method"], "notice_method": method},
     )
+    _reminders_touch(case)
     return case
 
 
@@ -183,6 +192,7 @@ def case_mark_records_complete(*, case: Case, on: date, today: date | None = Non
     _apply_deadlines(case)
     case.save()
     audit.record(audit.Action.CASE_UPDATE, case=case, obj=case, detail={"fields": ["records_complete_on"]})
+    _reminders_touch(case)
     return case
 
 
@@ -200,6 +210,7 @@ def case_convert_to_expedited(*, case: Case, on: date, today: date | None = None
     )
     # The parties are told at once (the correspondence app's notice of conversion).
     case_expedited.send(sender=Case, case=case)
+    _reminders_touch(case)
     return case
 
 
@@ -214,5 +225,6 @@ def case_refresh_deadlines(*, case: Case) -> Case:
     Case.objects.filter(pk=case.pk).update(
         records_due_on=case.records_due_on, decision_due_on=case.decision_due_on, due_on=case.due_on
     )
+    _reminders_touch(case)
     return case
 

@@ -51,7 +51,16 @@ def deliveries_prepare(*, case, recipients: list[Recipient], send_by: date, noti
             **document,
         ))
     Delivery.objects.bulk_create(made)
+    if letter is not None and any(d.status == D.FAILED for d in made):
+        _reminders_touch(case)
     return made
+
+
+def _reminders_touch(case) -> None:
+    """A letter's delivery failed or is retried: the case's reminders are looked at again (reminders app)."""
+    from reminders.services import reminders_touch
+
+    reminders_touch(case)
 
 
 def _document_ready(delivery: Delivery) -> bool:
@@ -67,6 +76,8 @@ def _after_change(delivery: Delivery) -> None:
         sync_records_clock(case=delivery.case)
     if delivery.letter_id and delivery.status in Delivery.DONE:
         case_services.case_record_letter_mailing(case=delivery.case, mailed_on=delivery.sent_on)
+    if delivery.letter_id and delivery.status == D.FAILED:
+        _reminders_touch(delivery.case_id)
 
 
 def sync_records_clock(*, case) -> None:
@@ -168,6 +179,8 @@ def delivery_retry(*, delivery: Delivery, user, channel: str | None = None) -> D
         audit.Action.DELIVERY_UPDATE, actor=user, case=delivery.case_id, obj=delivery,
         detail={"status": D.PENDING, "retry": True, "channel": delivery.channel, "role": delivery.role},
     )
+    if delivery.letter_id:
+        _reminders_touch(delivery.case_id)
     transaction.on_commit(lambda: dispatch(delivery_ids=[delivery.pk]))
     return delivery
 
