@@ -123,6 +123,9 @@ class AuditEvent(models.Model):
         API_TOKEN = "api.token", "API token issued"
         API_ACCOUNT = "api.account", "API service account changed"
         API_MANIFEST = "api.manifest", "API notice manifest read or acknowledged"
+        CASE_OWNER = "case.owner", "Case owner changed"
+        BULK_ACTION = "case.bulk", "Bulk action on a case (one row per case)"
+        LIST_EXPORT = "list.export", "List exported as CSV"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

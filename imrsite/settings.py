@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "publications",
     "correspondence",
     "api",
+    "worklists",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("decisions/", include("publications.urls")),
     path("correspondence/", include("correspondence.urls")),
+    path("work/", include("worklists.urls")),
     # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
     path("", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
