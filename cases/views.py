@@ -128,7 +128,7 @@ def _worklist_context(request, filters) -> dict:
         "saved_views": saved_views(request.user, SavedView.Page.CASES),
         "view_query": clean_query(SavedView.Page.CASES, request.GET),
         "can_share_views": user_roles(request.user).admin,
-        "roles": SavedView._meta.get_field("shared_with_role").choices,
+        "view_roles": SavedView._meta.get_field("shared_with_role").choices,  # not "roles": the navbar's
         "bulk_form": BulkActionForm(user=request.user),
     }
 

@@ -131,4 +131,6 @@ def test_case_list_offers_the_bulk_form_with_a_box_per_case(client, intake):
     client.force_login(intake)
     page = client.get(reverse("cases:list")).content.decode()
     assert f'name="cases" value="{case.number}"' in page and 'form="bulk"' in page
+    # The list's own context never hides the navbar's links (its "roles" once did).
+    assert 'href="/correspondence/"' in page and ">Work queues</a>" in page
     assert UserFactory  # factories imported for the other tests
