@@ -138,6 +138,9 @@ class AuditEvent(models.Model):
         IMPLEMENTATION = "implementation.update", "Letter receipt or implementation of an overturned item recorded"
         APPEAL = "appeal.update", "Appeal to the WCAB recorded or decided"
         REMAND = "remand.create", "Remand opened as a new review"
+        CASE_OWNER = "case.owner", "Case owner changed"
+        BULK_ACTION = "case.bulk", "Bulk action on a case (one row per case)"
+        LIST_EXPORT = "list.export", "List exported as CSV"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

@@ -65,11 +65,13 @@ def _ordering(sort: str):
 
 
 def case_search(
-    *, user, q: str = "", status: str = "", review_type: str = "", overdue: bool = False, today=None, sort: str = ""
+    *, user, q: str = "", status: str = "", review_type: str = "", overdue: bool = False, today=None, sort: str = "",
+    queue: str = "",
 ) -> QuerySet[Case]:
     """The case list: search by number, claim number, or the name of the
     employee, employer, claims administrator or reviewer; filter; sort
-    (`CASE_SORTS`, "-" for descending; default: soonest deadline first).
+    (`CASE_SORTS`, "-" for descending; default: soonest deadline first);
+    `queue` is one of the work queues (`worklists.queues`).
     Related rows come in a fixed number of queries."""
     from django.utils import timezone
 
@@ -85,6 +87,10 @@ def case_search(
         qs = qs.filter(review_type=review_type)
     if overdue:
         qs = qs.overdue(today)
+    if queue:
+        from worklists.queues import apply_queue  # the work queues (intake home page) as list filters
+
+        qs = apply_queue(qs, queue, today)
     return qs.order_by(*_ordering(sort or "due"))
 
 

@@ -51,15 +51,7 @@ LETTER_STATUS_TEMPLATE = "letters/_status.html"
 @staff_required
 def case_list(request):
     params = request.GET
-    filters = {
-        "q": params.get("q", "").strip()[:100],
-        "status": params.get("status", ""),
-        "review_type": params.get("review_type", ""),
-        "overdue": params.get("overdue") == "1",
-    }
-    sort = params.get("sort", "")
-    if sort.lstrip("-") not in selectors.CASE_SORTS:
-        sort = ""
+    filters, sort = case_list_params(params)
     qs = selectors.case_search(user=request.user, sort=sort, **filters)
     page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
     from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
@@ -85,8 +77,27 @@ def case_list(request):
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
             "outcomes": case_outcomes(page.object_list),
+            **_worklist_context(request, filters),
         },
     )
+
+
+def case_list_params(params) -> tuple[dict, str]:
+    """The case list's filters and sort from its query string: the list, its CSV
+    export and its saved views read them the same way."""
+    from worklists.queues import INTAKE_QUEUE_KEYS
+
+    filters = {
+        "q": params.get("q", "").strip()[:100],
+        "status": params.get("status", ""),
+        "review_type": params.get("review_type", ""),
+        "overdue": params.get("overdue") == "1",
+        "queue": params.get("queue", "") if params.get("queue", "") in INTAKE_QUEUE_KEYS else "",
+    }
+    sort = params.get("sort", "")
+    if sort.lstrip("-") not in selectors.CASE_SORTS:
+        sort = ""
+    return filters, sort
 
 
 _COLUMNS = [  # (heading, sort key or None)
@@ -101,6 +112,25 @@ SORT_OPTIONS = [
     ("received", "Oldest application"), ("number", "Case number"), ("employee", "Employee name"),
     ("claim", "Claim number"), ("status", "Status (workflow order)"), ("type", "Review type"),
 ]
+
+
+def _worklist_context(request, filters) -> dict:
+    """The case list's queue, saved views and bulk-action choices (worklists)."""
+    from worklists import queues
+    from worklists.forms import BulkActionForm
+    from worklists.models import SavedView
+    from worklists.selectors import saved_views
+    from worklists.services import clean_query
+
+    return {
+        "queues": queues.INTAKE_QUEUES,
+        "queue_label": queues.queue_label(filters["queue"]),
+        "saved_views": saved_views(request.user, SavedView.Page.CASES),
+        "view_query": clean_query(SavedView.Page.CASES, request.GET),
+        "can_share_views": user_roles(request.user).admin,
+        "view_roles": SavedView._meta.get_field("shared_with_role").choices,  # not "roles": the navbar's
+        "bulk_form": BulkActionForm(user=request.user),
+    }
 
 
 def _sort_columns(sort: str, query: str) -> list[dict]:

@@ -5,8 +5,6 @@ Thin: reads through `selectors` (case access through `cases.selectors`),
 writes through `services`; a refusal is shown as a message naming what to fix.
 """
 
-import csv
-
 from django.conf import settings
 
 from django.contrib import messages
@@ -26,6 +24,7 @@ from cases.models import PartyRole
 from cases.selectors import case_for_user, case_page
 from imrsite import pipeline
 from imrsite.access import staff_required
+from imrsite.csvexport import csv_response
 from imrsite.downloads import protect_file_response
 from imrsite.errors import ServiceError
 
@@ -217,21 +216,13 @@ def late_records(request):
 def late_records_csv(request):
     late = selectors.late_records()
     audit.record(audit.Action.CORRESPONDENCE_VIEW, detail={"page": "late_records_csv", "rows": len(late)})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="late-records-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["claims_administrator", "case_number", "records_due_on", "received_or_counted_to", "days_late", "penalty_usd", "missing_categories"])
-    for row in late:
-        writer.writerow([
-            _csv_safe(row.case.claims_administrator.name), row.case.number, row.due_on.isoformat(),
-            row.received_on.isoformat() if row.received_on else "", row.days_late, row.penalty, "".join(row.missing),
-        ])
-    return response
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    audit.record(audit.Action.LIST_EXPORT, detail={"page": "late_records", "rows": len(late)})
+    header = ["claims_administrator", "case_number", "records_due_on", "received_or_counted_to", "days_late", "penalty_usd", "missing_categories"]
+    rows = (
+        [row.case.claims_administrator.name, row.case.number, row.due_on, row.received_on, row.days_late, row.penalty, "".join(row.missing)]
+        for row in late
+    )
+    return csv_response(f"late-records-{timezone.localdate():%Y-%m-%d}.csv", header, rows)
 
 
 # --- case panel actions -----------------------------------------------------------------

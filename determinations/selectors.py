@@ -60,10 +60,13 @@ class ReviewerQueue:
 QUEUE_LIMIT = 50
 
 
-def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT) -> ReviewerQueue:
+def reviewer_queue(
+    *, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT, only: Q | None = None
+) -> ReviewerQueue:
     """The reviewer's dashboard: offered and accepted cases, and those completed
     this month, most urgent first (at most `limit` rows); two queries whatever
-    the queue's length: the counts, then the rows."""
+    the queue's length: the counts, then the rows. `only` (a condition on the
+    assignment: one of `worklists.queues`' reviewer queues) narrows the rows, not the counts."""
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
     is_open = Q(status__in=Assignment.OPEN_STATUSES)
@@ -94,7 +97,7 @@ def reviewer_queue(*, reviewer: Reviewer, today: date | None = None, limit: int 
         DisputedItem.objects.filter(case=OuterRef("case_id")).order_by().values("case").annotate(n=Count("pk")).values("n")
     )
     rows = (
-        assignments.select_related("case")
+        (assignments.filter(only) if only is not None else assignments).select_related("case")
         .annotate(
             determination_status=Subquery(current_determination.values("status")[:1]),
             determination_version=Subquery(current_determination.values("version")[:1]),

@@ -74,10 +74,21 @@ def _accepted(request, number):
 @login_required
 @require_GET
 def dashboard(request):
+    from worklists import queues as work_queues
+    from worklists.selectors import reviewer_home
+
     reviewer = _reviewer(request)
-    queue = selectors.reviewer_queue(reviewer=reviewer)
-    audit.record(audit.Action.CASE_LIST, detail={"page": "review"})
-    return render(request, "review/dashboard.html", {"queue": queue, "today": timezone.localdate(), "nav": "review"})
+    today = timezone.localdate()
+    key = request.GET.get("queue", "")
+    only = work_queues.reviewer_queue_condition(key, today) if key in work_queues.REVIEWER_QUEUE_KEYS else None
+    queue = selectors.reviewer_queue(reviewer=reviewer, today=today, only=only)
+    audit.record(audit.Action.CASE_LIST, detail={"page": "review", **({"queue": key} if only is not None else {})})
+    return render(request, "review/dashboard.html", {
+        "queue": queue, "today": today, "nav": "review",
+        "work": reviewer_home(request.user, reviewer, today),
+        "current_queue": key if only is not None else "",
+        "current_queue_label": next((q.label for q in work_queues.REVIEWER_QUEUES if q.key == key), ""),
+    })
 
 
 @login_required

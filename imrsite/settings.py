@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "implementation",
     "appeals",
     "reminders",
+    "worklists",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("correspondence/", include("correspondence.urls")),
     path("implementation/", include("implementation.urls")),
     path("appeals/", include("appeals.urls")),
+    path("work/", include("worklists.urls")),
     # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
     path("", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -10,10 +10,12 @@ from accounts.roles import user_roles
 
 @login_required
 def home(request):
-    """Send each role to where its work is."""
+    """Intake staff and admins: the work queues; the others are sent to where their work is."""
     roles = user_roles(request.user)
     if roles.staff:
-        return redirect("cases:list")
+        from worklists.views import home as intake_home  # the work queues
+
+        return intake_home(request)
     if roles.reviewer:
         return redirect("review:dashboard")
     if roles.manager:

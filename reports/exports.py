@@ -7,19 +7,18 @@ prefixed with an apostrophe (OWASP "CSV injection").
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
+from imrsite.csvexport import csv_safe
+
 from .selectors import Report, Table
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return csv_safe(value)
 
 
 def _header(column) -> str:
@@ -40,14 +39,11 @@ def csv_cell(value, kind: str):
     return value
 
 
-def table_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_header(c) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([csv_cell(value, column.kind) for value, column in zip(row, table.columns)])
-    # A byte-order mark so spreadsheet programs read the UTF-8 names right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def table_csv_rows(table: Table) -> tuple[list[str], list[list]]:
+    """The table's header and rows as the CSV writes them (`imrsite.csvexport` streams and quotes them)."""
+    return [_header(c) for c in table.columns], [
+        [csv_cell(value, column.kind) for value, column in zip(row, table.columns)] for row in table.rows
+    ]
 
 
 def _sheet_title(text: str, used: set[str]) -> str:

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import audit
 from accounts.roles import user_roles
 from imrsite.access import reports_required
+from imrsite.csvexport import csv_response
 from imrsite.downloads import protect_file_response
 
 from . import exports
@@ -85,8 +87,10 @@ def report_export(request, table, fmt):
         if t.id == "late":
             t.rows = late_decisions(period)  # every late letter, not the page's first ones
     name = f"imr-{table}-{period.slug}"
+    if fmt in ("csv", "xlsx"):
+        audit.record(audit.Action.LIST_EXPORT, detail={"page": "reports", "table": table, "format": fmt, "period": period.slug})
     if fmt == "csv" and table != "all":
-        response = HttpResponse(exports.table_csv(tables[0]), content_type=exports.CSV_CONTENT_TYPE)
+        return csv_response(f"{name}.csv", *exports.table_csv_rows(tables[0]))
     elif fmt == "xlsx":
         response = HttpResponse(exports.tables_xlsx(data, tables), content_type=exports.XLSX_CONTENT_TYPE)
     else:

@@ -37,7 +37,7 @@ def same(status, anonymous=LOGIN):
 
 # GET status per URL name. 302 means "a redirect somewhere other than a login page".
 EXPECTED = {
-    "home": row(LOGIN, 302, 302, 302, 302),
+    "home": row(LOGIN, 200, 302, 302, 200),  # staff: the work queues; the others are sent to their pages
     "healthz": same(200, anonymous=200),
     "login": row(200, 302, 302, 302, 302),
     "logout": same(405, anonymous=405),  # POST only
@@ -106,6 +106,16 @@ EXPECTED = {
     "implementation:item": same(405, anonymous=405),
     "appeals:record": same(405, anonymous=405),
     "appeals:decide": same(405, anonymous=405),
+    # Work queues, saved views, bulk actions and exports (worklists)
+    "worklists:views": row(LOGIN, 200, 200, 200, 200),
+    "worklists:view_save": same(405, anonymous=405),  # POST only
+    "worklists:view_pin": same(405, anonymous=405),
+    "worklists:view_delete": same(405, anonymous=405),
+    "worklists:bulk": same(405, anonymous=405),
+    "worklists:bulk_notices_pdf": same(405, anonymous=405),
+    "worklists:export_cases": row(LOGIN, 200, 403, 403, 200),
+    "worklists:export_review": row(LOGIN, 403, 200, 200, 403),
+    "worklists:export_correspondence": row(LOGIN, 200, 403, 403, 200),
     # The claims administrators' API: bearer tokens only, a browser session opens nothing
     # (api/tests/test_access.py walks it per organization and token state).
     "api:token": same(405, anonymous=405),  # POST only
@@ -137,6 +147,8 @@ MANAGER = {
     "correspondence:list": 403, "correspondence:batch_pdf": 403, "correspondence:late_records": 403,
     "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
     "implementation:report": 403, "implementation:report_csv": 403,
+    "worklists:views": 403, "worklists:export_cases": 403, "worklists:export_review": 403,
+    "worklists:export_correspondence": 403,
 }
 
 

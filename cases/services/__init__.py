@@ -6,7 +6,8 @@
 - `status`: the state machine and the stored deadlines;
 - `screening`: eligibility;
 - `documents`: uploads and withdrawals of misfiled documents;
-- `access`: break-glass emergency access.
+- `access`: break-glass emergency access;
+- `owner`: who looks after a case.
 
 Every caller (intake views, admin, import, generators, other apps'
 services) goes through these functions; none of them changes `Case.status`
@@ -43,6 +44,7 @@ from .registration import (
     find_duplicates,
     validate_case_dates,
 )
+from .owner import case_set_owner, owner_refusal
 from .screening import ScreeningOutcome, case_screen, screening_duplicates
 from .status import (
     TRANSITIONS,
@@ -74,5 +76,5 @@ __all__ = [
     "party_match_or_create", "party_resolve", "party_update_details",
     "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",
     "format_case_number", "parse_case_number", "party_get_or_create", "screening_duplicates",
-    "validate_case_dates", "_apply_deadlines",
+    "validate_case_dates", "_apply_deadlines", "case_set_owner", "owner_refusal",
 ]

@@ -187,6 +187,16 @@ def _mail_batches(n):
     return [MailBatch.objects.create(batch_date=timezone.localdate(), number=next(_serial)) for _ in range(n)]
 
 
+def _saved_views(n):
+    from worklists import services as worklist_services
+
+    owner = UserFactory(role=Role.INTAKE)
+    return [
+        worklist_services.saved_view_save(owner=owner, page="cases", name=f"View {next(_serial)}", params={"queue": "overdue"})
+        for _ in range(n)
+    ]
+
+
 def _audit_events(n):
     from accounts import audit
 
@@ -304,6 +314,7 @@ BUILDERS = {
     "implementation.ItemImplementation": _implementations,
     "appeals.Appeal": _appeals,
     "appeals.Remand": _remands,
+    "worklists.SavedView": _saved_views,
 }
 
 

@@ -5,6 +5,9 @@
 - A refused form says so: the summary is an alert and takes focus, every
   invalid field is aria-invalid and described by its message.
 - The 403, 404 and 500 pages are the product's, pass axe-core and are photographed.
+- The work queues (intake home page), a queue's case list with a deadline due
+  soon, the saved views, a bulk action's result and the reviewer's queues pass
+  axe-core and are photographed.
 """
 
 import re
@@ -142,3 +145,51 @@ def test_error_pages(new_page, people, settings):
     assert response.status == 500
     expect(page.get_by_role("heading", name="Something went wrong")).to_be_visible()
     check_page(page, "33 error 500")
+
+
+def test_work_queues_saved_views_and_bulk_results_pass_axe(new_page, people):
+    """The intake home page, a queue opened in the case list (deadlines due soon and
+    overdue), a saved view, a bulk assignment's result and the reviewer's queues."""
+    from cases import services as case_services
+    from reviewers.models import Assignment
+    from tests.factories import CaseFactory, DisputedItemFactory
+
+    today = timezone.localdate()
+    cases = []
+    for days in (1, 2, -3):
+        case = CaseFactory()
+        DisputedItemFactory(case=case)
+        case = case_services.case_mark_eligible(case=case, assigned_on=today)
+        Case.objects.filter(pk=case.pk).update(due_on=today + timedelta(days=days), records_due_on=today + timedelta(days=days))
+        cases.append(case)
+    offered = CaseFactory(status=Case.Status.IN_REVIEW)
+    Assignment.objects.create(case=offered, reviewer=people.reviewer.reviewer, status=Assignment.Status.OFFERED)
+
+    page = new_page()
+    sign_in(page, people.intake.username, people.password)
+    expect(page.get_by_role("heading", name="Work queues")).to_be_visible()
+    check_page(page, "work-queues-home")
+    page.get_by_role("link", name=re.compile("Ready to assign")).click()
+    expect(page).to_have_url(re.compile(r"/cases/\?queue=ready_to_assign$"))
+    check_page(page, "work-queue-case-list")
+    page.locator("summary", has_text="Save this view").click()
+    page.get_by_label("View name").fill("To assign")
+    page.get_by_label("Pin to my home page").check()
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("alert")).to_contain_text("saved and pinned")
+    page.goto("/work/views/")
+    check_page(page, "saved-views")
+    page.goto("/cases/?queue=ready_to_assign")
+    page.get_by_label("Select every case on this page").check()
+    page.get_by_label("Reviewer (to assign)").select_option(index=1)
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.get_by_role("heading", name="Assign to a reviewer")).to_be_visible()
+    check_page(page, "bulk-assign-result")
+    page.goto("/")
+    expect(page.get_by_role("link", name="To assign", exact=True)).to_be_visible()
+
+    reviewer_page = new_page()
+    sign_in(reviewer_page, people.reviewer.username, people.password)
+    reviewer_page.goto("/review/?queue=offers")
+    expect(reviewer_page.get_by_text("Offers to answer").first).to_be_visible()
+    check_page(reviewer_page, "reviewer-queues")

@@ -1,0 +1,151 @@
+"""The work queues: each is a named condition on cases that the case list
+understands as `?queue=<key>` and the home page counts.
+
+One definition per queue, used by both: the list opens exactly the cases
+counted. Conditions are Q objects on `Case`, evaluated for one "today".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from cases.models import Case
+from cases.permissions import ASSIGNABLE
+from reviewers.models import Assignment
+
+S = Case.Status
+DUE_SOON_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    help: str
+    urgent: bool = False  # shown with the warning style when it holds cases
+
+
+def _noarfi_due(today: date) -> Q:
+    from correspondence.models import Delivery, NoticeKind
+
+    pending = Delivery.objects.filter(
+        notice__kind=NoticeKind.NOARFI, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING], send_by__lte=today
+    ).values("case_id")
+    return Q(pk__in=pending)
+
+
+def _letters_failed(today: date) -> Q:
+    from correspondence.models import Delivery
+    from determinations.models import Letter
+
+    renders = Letter.objects.filter(status=Letter.Status.FAILED).values("determination__case_id")
+    sends = Delivery.objects.filter(letter__isnull=False, status=Delivery.Status.FAILED).values("case_id")
+    return Q(pk__in=renders) | Q(pk__in=sends)
+
+
+def _ready_to_assign(today: date) -> Q:
+    open_assignment = Assignment.objects.filter(case=OuterRef("pk"), status__in=Assignment.OPEN_STATUSES)
+    return Q(status__in=ASSIGNABLE) & ~Q(Exists(open_assignment))
+
+
+def _offers_unanswered(today: date) -> Q:
+    return Q(pk__in=Assignment.objects.filter(status=Assignment.Status.OFFERED).values("case_id"))
+
+
+def _records_overdue(today: date) -> Q:
+    return Q(status__in=[S.AWAITING_RECORDS, S.IN_REVIEW], records_complete_on__isnull=True, records_due_on__lt=today)
+
+
+def _decisions_due_soon(today: date) -> Q:
+    return Q(
+        status__in=[S.RECORDS_COMPLETE, S.IN_REVIEW],
+        decision_due_on__gte=today,
+        decision_due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+    )
+
+
+INTAKE_QUEUES = [
+    Queue("ready_to_screen", "Ready to screen", "Applications received, eligibility not yet decided."),
+    Queue("noarfi_due", "NOARFI due today", "Notices of assignment not yet sent whose last day is today (or has passed).", urgent=True),
+    Queue("records_overdue", "Records overdue", "The claims administrator's records are past due.", urgent=True),
+    Queue("ready_to_assign", "Ready to assign", "Eligible cases without a reviewer."),
+    Queue("offers_unanswered", "Offers unanswered", "Offered to a reviewer who has not accepted or declined."),
+    Queue("decisions_due", f"Decisions due in {DUE_SOON_DAYS} days", f"Decision deadline today or within {DUE_SOON_DAYS} days."),
+    Queue("overdue", "Overdue", "Open cases whose next deadline has passed.", urgent=True),
+    Queue("letters_failed", "Letters failed", "A determination letter failed to render or to reach a party.", urgent=True),
+]
+INTAKE_QUEUE_KEYS = [q.key for q in INTAKE_QUEUES]
+
+_CONDITIONS = {
+    "ready_to_screen": lambda today: Q(status=S.RECEIVED),
+    "noarfi_due": _noarfi_due,
+    "records_overdue": _records_overdue,
+    "ready_to_assign": _ready_to_assign,
+    "offers_unanswered": _offers_unanswered,
+    "decisions_due": _decisions_due_soon,
+    "overdue": lambda today: Case.overdue_condition(today),
+    "letters_failed": _letters_failed,
+}
+
+
+def queue_label(key: str) -> str:
+    return next((q.label for q in INTAKE_QUEUES if q.key == key), "")
+
+
+def queue_condition(key: str, today: date) -> Q | None:
+    """The condition of the intake queue `key`, or None for an unknown key."""
+    build = _CONDITIONS.get(key)
+    return build(today) if build else None
+
+
+def apply_queue(qs, key: str, today: date):
+    """`qs` narrowed to the queue (unchanged for an unknown key)."""
+    condition = queue_condition(key, today)
+    return qs.filter(condition) if condition is not None else qs
+
+
+def intake_queue_counts(cases, today: date) -> dict[str, int]:
+    """Every intake queue's count over `cases` (the person's visible cases), in one query.
+
+    Only open cases and those with a failed letter are read: the rest cannot be in any queue.
+    """
+    candidates = Q(status__in=Case.OPEN_STATUSES) | _letters_failed(today)
+    aggregates = {key: Count("pk", filter=build(today)) for key, build in _CONDITIONS.items()}
+    return cases.filter(candidates).order_by().aggregate(**aggregates)
+
+
+# --- the reviewer's own queues ---------------------------------------------------------------
+
+REVIEWER_QUEUES = [
+    Queue("offers", "Offers to answer", "Cases offered to you: accept or decline.", urgent=True),
+    Queue("drafts_due", f"Drafts due in {DUE_SOON_DAYS} days", f"Accepted cases whose decision is due within {DUE_SOON_DAYS} days."),
+    Queue("overdue", "Overdue", "Your open cases past their deadline.", urgent=True),
+]
+REVIEWER_QUEUE_KEYS = [q.key for q in REVIEWER_QUEUES]
+
+
+def reviewer_queue_condition(key: str, today: date) -> Q | None:
+    """A condition on the reviewer's `Assignment` rows (None for an unknown key)."""
+    if key == "offers":
+        return Q(status=Assignment.Status.OFFERED)
+    if key == "drafts_due":
+        return Q(
+            status=Assignment.Status.ACCEPTED,
+            case__status__in=[S.RECORDS_COMPLETE, S.IN_REVIEW],
+            case__decision_due_on__gte=today,
+            case__decision_due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+        )
+    if key == "overdue":
+        return Q(status__in=Assignment.OPEN_STATUSES) & Case.overdue_condition(today, prefix="case__")
+    return None
+
+
+def reviewer_queue_counts(reviewer, today: date) -> dict[str, int]:
+    """The reviewer's three queues' counts, in one query over their open assignments."""
+    open_assignments = Assignment.objects.filter(reviewer=reviewer, status__in=Assignment.OPEN_STATUSES)
+    return open_assignments.order_by().aggregate(
+        **{key: Count("pk", filter=reviewer_queue_condition(key, today)) for key in REVIEWER_QUEUE_KEYS}
+    )
