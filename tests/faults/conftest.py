@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from .procs import PostgresCluster, RedisServer, Worker

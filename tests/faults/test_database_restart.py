@@ -95,6 +95,6 @@ def test_postgres_restart_during_form_submissions(fault, pg_cluster):
     fault.record(
         saw=f"{len(results)} submissions during 2 restarts: {statuses.count(302)} saved, {len(refused)} got the 503 "
             "'try again' page (no traceback); requests succeed right after",
-        lost=f"nothing: no half-written submission, every row has its file, no stray file"
+        lost="nothing: no half-written submission, every row has its file, no stray file"
              + (f"; {committed_503} refused answer(s) had in fact committed (lost at COMMIT)" if committed_503 else ""),
     )
