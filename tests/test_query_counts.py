@@ -151,3 +151,18 @@ def test_admin_case_search_uses_the_case_list_search(client, reviewer):
     case = Case.objects.get(employee__last_name="Kowalski2")
     response = client.get(reverse("admin:cases_case_changelist") + "?q=kowalski2")
     assert list(response.context["cl"].result_list) == [case]
+
+
+def test_reviewer_dashboard_counts_stop_at_the_cap(client, reviewer, monkeypatch):
+    """Past COUNT_CAP a count shows "N+" instead of reading every row of a huge queue."""
+    from determinations import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors.capped_counts, "__defaults__", (3,))
+    _cases(12, reviewer=reviewer)  # 4 in progress, 4 finalized this month
+    queue = reviewer_queue(reviewer=reviewer)
+    assert (int(queue.in_progress), queue.in_progress.capped) == (3, True)
+    assert str(queue.in_progress) == "3+"
+    assert (int(queue.to_accept), queue.to_accept.capped, str(queue.to_accept)) == (0, False, "0")
+    client.force_login(reviewer.user)
+    assert "3+" in client.get(reverse("review:dashboard")).content.decode()
