@@ -166,3 +166,15 @@ def test_reviewer_dashboard_counts_stop_at_the_cap(client, reviewer, monkeypatch
     assert (int(queue.to_accept), queue.to_accept.capped, str(queue.to_accept)) == (0, False, "0")
     client.force_login(reviewer.user)
     assert "3+" in client.get(reverse("review:dashboard")).content.decode()
+
+
+def test_searched_case_list_counts_at_most_the_search_cap(client, reviewer, monkeypatch):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    client.force_login(UserFactory(role=Role.INTAKE))
+    _cases(6, reviewer=reviewer)
+    searched = client.get(reverse("cases:list") + "?q=Kowalski")
+    assert searched.context["page"].paginator.capped
+    assert "More than 4 cases" in searched.content.decode()
+    assert not client.get(reverse("cases:list")).context["page"].paginator.capped  # the plain list keeps its cap
