@@ -531,7 +531,7 @@ def main():
     if "load" in steps:
         sizes[args.load_size] = {**SIZES, **LARGE}[args.load_size]
     results.setdefault("populate", {}).update({suffix: ensure_populated(suffix, count) for suffix, count in sizes.items()})
-    if steps & {"pages", "stats", "load"}:
+    if steps & {"pages", "stats"}:
         log("summary tables and public index of each database")
         results.setdefault("statistics_prep", {}).update({suffix: prepare_statistics(suffix) for suffix in sizes})
     results["machine"] = machine()
