@@ -578,6 +578,8 @@ def _multiply(generator: Generator, copies: int, last_cases: int, progress) -> N
         try:
             _copies(cursor, ranges, tables, copies, cutoff, case_high, first_number, per_year, progress)
         finally:
+            if not connection.get_autocommit():  # inside an outer transaction (tests): check the deferred keys now
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET maintenance_work_mem = '256MB'")
             cursor.execute("SET statement_timeout = 0")
             for _, definition in plain_indexes:
