@@ -114,6 +114,12 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "case list, filtered": ("intake", "/cases/?status=awaiting_records&review_type=standard"),
         "case page": ("intake", f"/cases/{case}/"),
         "admin case changelist": ("admin", f"/{settings.ADMIN_URL}cases/case/"),
+        "admin case changelist, searched": ("admin", f"/{settings.ADMIN_URL}cases/case/?q={SEARCH_TERM}"),
+        "admin assignment changelist": ("admin", f"/{settings.ADMIN_URL}reviewers/assignment/"),
+        "admin party changelist": ("admin", f"/{settings.ADMIN_URL}cases/party/"),
+        "case list, sorted by employee": ("intake", "/cases/?sort=employee"),
+        "case list, deep page": ("intake", "/cases/?page=300"),
+        "correspondence list": ("intake", "/correspondence/"),
     }
 
 
@@ -604,6 +610,65 @@ def step_statistics(args):
     })
 
 
+# --- load test users (bench/locustfile.py) -------------------------------------------
+
+LOAD_PASSWORD = "load-test-password-7f3a91"  # bench databases only
+
+
+def step_loadusers(args):
+    """Sign-in accounts for the load test, each with a confirmed TOTP device whose
+    key the load tool knows (it computes codes like an authenticator app), and the
+    cases each reviewer may work on. Idempotent."""
+    import secrets
+
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import Role, User
+    from api import services as api_services
+    from api.models import ServiceAccount
+    from cases.models import Case
+    from reviewers.models import Assignment, Reviewer
+
+    def enroll(user):
+        user.set_password(LOAD_PASSWORD)
+        user.save(update_fields=["password"])
+        TOTPDevice.objects.filter(user=user).delete()
+        key = secrets.token_hex(20)
+        TOTPDevice.objects.create(user=user, name="load", key=key, confirmed=True)
+        return {"username": user.username, "password": LOAD_PASSWORD, "key": key}
+
+    intake_group = Group.objects.get_or_create(name=Role.INTAKE)[0]
+    intake = []
+    for i in range(args.count):
+        user, _ = User.objects.get_or_create(username=f"load_intake_{i}", defaults={"first_name": "Load", "last_name": f"Intake {i}"})
+        user.groups.add(intake_group)
+        intake.append(enroll(user))
+    reviewer_group = Group.objects.get_or_create(name=Role.REVIEWER)[0]
+    reviewers = []
+    for reviewer in Reviewer.objects.filter(is_active=True, user__is_active=True).select_related("user").order_by("pk")[: args.count]:
+        numbers = list(
+            Assignment.objects.filter(reviewer=reviewer, status=Assignment.Status.ACCEPTED, case__status=Case.Status.IN_REVIEW)
+            .order_by("case__decision_due_on", "case__number").values_list("case__number", flat=True)[:20]
+        )
+        if not numbers:
+            continue
+        reviewer.user.groups.add(reviewer_group)
+        reviewers.append({**enroll(reviewer.user), "cases": numbers})
+    # The API client: the claims administrator of the first generated case (each has many).
+    organization = Case.objects.order_by("id").first().claims_administrator
+    account = ServiceAccount.objects.filter(user__username="load-api").first()
+    if account is None:
+        account = api_services.service_account_create(username="load-api", organization=organization, password=LOAD_PASSWORD)
+    api_cases = list(Case.objects.filter(claims_administrator=account.organization).order_by("-id").values_list("number", "claim_number")[:50])
+    search_case = Case.objects.order_by("id").values_list("number", flat=True).first()
+    _write(args.out, {
+        "intake": intake, "reviewers": reviewers,
+        "api": {"username": "load-api", "password": LOAD_PASSWORD, "cases": api_cases},
+        "search_case": search_case,
+    })
+
+
 def _write(path, data):
     Path(path).write_text(json.dumps(data, indent=1, default=str))
 
@@ -619,6 +684,7 @@ STEPS = {
     "throughput": step_throughput,
     "bundle": step_bundle,
     "statistics": step_statistics,
+    "loadusers": step_loadusers,
 }
 
 

@@ -108,9 +108,10 @@ def ensure_populated(suffix: str, count: int) -> dict:
     cache = STATE / f"populate-{suffix}.json"
     if db_exists(url):
         manage(url, "migrate", "--no-input", "-v0")
-        if case_count(url) == count and cache.exists():
+        if case_count(url) == count:
             log(f"{db_name(url)}: {count:,} cases, cached")
-            return json.loads(cache.read_text())
+            # A database generated outside the bench (e.g. by hand with generate_cases) is used as it is.
+            return json.loads(cache.read_text()) if cache.exists() else {"count": count, "seconds": None}
     log(f"{db_name(url)}: generating {count:,} cases (once; kept for later runs)")
     db_create(url, drop=True)
     manage(url, "migrate", "--no-input", "-v0")
@@ -367,7 +368,110 @@ def bench_pages(runs: int, requests: int, sizes=tuple(SIZES), only: str = "") ->
             "sizes": list(sizes)}
 
 
+# --- 6. load test (Locust) -----------------------------------------------------------------
+
+LOAD_PORT = 8790
+
+
+def _locust(port: int, users: int, seconds: int, prefix: Path, env: dict) -> dict:
+    """One headless Locust run; the aggregated row of its CSV."""
+    import csv
+
+    subprocess.run(
+        [str(Path(PY).parent / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
+         "-r", str(max(1, users // 2)), "--run-time", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
+         "--csv", str(prefix), "--only-summary", "--reset-stats", "--stop-timeout", "10", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"),
+    )
+    rows = {row["Name"]: row for row in csv.DictReader(open(f"{prefix}_stats.csv"))}
+    failures = list(csv.DictReader(open(f"{prefix}_failures.csv"))) if Path(f"{prefix}_failures.csv").exists() else []
+    exceptions = list(csv.DictReader(open(f"{prefix}_exceptions.csv"))) if Path(f"{prefix}_exceptions.csv").exists() else []
+    agg = rows.pop("Aggregated")
+
+    def row(r):
+        return {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "rps": float(r["Requests/s"]),
+                "avg": float(r["Average Response Time"]), "p50": float(r["50%"] or 0), "p95": float(r["95%"] or 0),
+                "p99": float(r["99%"] or 0), "max": float(r["Max Response Time"] or 0)}
+
+    return {**row(agg), "users": users, "seconds": seconds, "by_name": {name: row(r) for name, r in rows.items()},
+            "failure_list": failures[:20], "exceptions": len(exceptions)}
+
+
+def _db_active_ms(url: str) -> float:
+    """Time PostgreSQL's backends spent executing statements in this database (pg_stat_database.active_time)."""
+    with _psql(url) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return float(conn.execute("SELECT active_time FROM pg_stat_database WHERE datname = current_database()").fetchone()[0])
+
+
+def bench_load(suffix: str, quick: bool) -> dict:
+    """Saturation throughput (users stepped up until requests/s stop growing), then
+    p50/p95/p99 at about half of it, with the database's share of the time."""
+    url = db_url(suffix)
+    users_file = STATE / "load-users.json"
+    users_file.write_text(json.dumps(django_step(url, "loadusers", "--count", "12")))
+    media = Path(tempfile.mkdtemp(prefix="bench-load-media-"))
+    extra = dict(MEDIA_ROOT=media, REDIS_URL=REDIS_URL, ALLOWED_HOSTS="127.0.0.1",
+                 # The API's per-account limit (600/min) is measured by the API tests; here it would turn load into 429s.
+                 API_RATE_LIMIT="100000/minute", API_ADDRESS_RATE_LIMIT="100000/minute", API_TOKEN_RATE_LIMIT="1000/minute")
+    extra["STATIC_ROOT"] = STATE / "static"  # production: whitenoise serves the collected, hashed files
+    env = env_for(url, **extra)
+    subprocess.run([PY, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    log_file = open(STATE / "load-server.log", "wb")
+    gunicorn = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "imrsite.wsgi", "-b", f"127.0.0.1:{LOAD_PORT}", "-w", "4",
+         "--access-logfile", "/dev/null", "--timeout", "60"],
+        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    worker = subprocess.Popen(
+        [str(Path(PY).parent / "celery"), "-A", "imrsite", "worker", "--concurrency=1", "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    locust_env = {**os.environ, "LOAD_USERS": str(users_file)}
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if request(LOAD_PORT, "/healthz", "")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        seconds = 20 if quick else 45
+        steps = []
+        for users in ([4, 12, 24] if quick else [4, 8, 16, 32, 48]):
+            result = _locust(LOAD_PORT, users, seconds, STATE / f"load-step-{users}", locust_env)
+            result["loadavg"] = loadavg()
+            steps.append(result)
+            log(f"load: {users} users → {result['rps']:.1f} req/s, p95 {result['p95']:.0f} ms, {result['failures']} failures")
+            if len(steps) >= 2 and result["rps"] < steps[-2]["rps"] * 1.1:
+                break  # saturated: more users, no more throughput
+        saturation = max(step["rps"] for step in steps)
+        # Users for half the saturation throughput, from the lightest step's requests/s per user.
+        per_user = steps[0]["rps"] / steps[0]["users"]
+        half_users = max(1, round(saturation / 2 / per_user))
+        before = _db_active_ms(url)
+        half = _locust(LOAD_PORT, half_users, seconds * 2, STATE / "load-half", locust_env)
+        db_ms = _db_active_ms(url) - before
+        half["loadavg"] = loadavg()
+        half["db_active_ms"] = db_ms
+        half["db_share"] = db_ms / (half["avg"] * half["requests"]) if half["requests"] else 0
+        log(f"load at half: {half_users} users → {half['rps']:.1f} req/s, p50 {half['p50']:.0f} / p95 {half['p95']:.0f} / "
+            f"p99 {half['p99']:.0f} ms, {half['failures']} failures, database {half['db_share']:.0%} of the time")
+    finally:
+        for proc in (gunicorn, worker):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (gunicorn, worker):
+            proc.wait(timeout=60)
+        log_file.close()
+    return {"suffix": suffix, "steps": steps, "saturation_rps": saturation, "half": half, "half_users": half_users}
+
+
 STATISTICS_PAGES = "reports, month;reports, year;public search;public search, filtered;public search, rare filter"
+# The million-case step: every staff page (the statistics pages are the stats step's, which prepares their tables).
+MILLION_PAGES = ";".join([
+    "reviewer dashboard", "case list", "case list, searched", "case list, filtered", "case list, sorted by employee",
+    "case list, deep page", "case page", "correspondence list", "admin case changelist", "admin case changelist, searched",
+    "admin assignment changelist", "admin party changelist",
+])
 
 
 def _dump(data) -> str:
@@ -403,7 +507,11 @@ def machine() -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the suite, not figures to publish")
-    parser.add_argument("--only", default="data,letters,worker,pages,stats", help="comma-separated steps")
+    parser.add_argument("--only", default="data,letters,worker,pages,stats,million,load",
+                        help="comma-separated steps: data, letters, worker, pages (1k vs 100k), stats (1k vs 1m), "
+                        "million (every page at 1k vs 1m), load (Locust against gunicorn + worker)")
+    parser.add_argument("--load-size", default=os.environ.get("BENCH_LOAD_SIZE", "1m"), choices=["1k", "100k", "1m"],
+                        help="the database the load test runs against (default 1m)")
     parser.add_argument("--stats-size", default=os.environ.get("BENCH_STATS_SIZE", "1m"), choices=sorted(LARGE),
                         help="the large database of the statistics step (default 1m: a million cases)")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -418,8 +526,12 @@ def main():
     sizes = dict(SIZES) if steps & {"data", "letters", "worker", "pages"} else {"1k": SIZES["1k"]}
     if "stats" in steps:
         sizes[args.stats_size] = LARGE[args.stats_size]
+    if "million" in steps:
+        sizes["1m"] = LARGE["1m"]
+    if "load" in steps:
+        sizes[args.load_size] = {**SIZES, **LARGE}[args.load_size]
     results.setdefault("populate", {}).update({suffix: ensure_populated(suffix, count) for suffix, count in sizes.items()})
-    if "pages" in steps or "stats" in steps:
+    if steps & {"pages", "stats"}:
         log("summary tables and public index of each database")
         results.setdefault("statistics_prep", {}).update({suffix: prepare_statistics(suffix) for suffix in sizes})
     results["machine"] = machine()
@@ -439,6 +551,13 @@ def main():
         log(f"4b. statistics and public search at 1,000 and {LARGE[args.stats_size]:,} cases under gunicorn")
         results["stats"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20,
                                        sizes=("1k", args.stats_size), only=STATISTICS_PAGES)
+    if "million" in steps:
+        log("4c. every page at 1,000 and 1,000,000 cases under gunicorn")
+        results["million"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20, sizes=("1k", "1m"),
+                                         only=MILLION_PAGES)
+    if "load" in steps:
+        log(f"6. load test (Locust) against gunicorn + Celery worker, {args.load_size} database")
+        results["load"] = bench_load(args.load_size, args.quick)
     results["elapsed_s"] = time.perf_counter() - started
     results_path.write_text(json.dumps(results, indent=1))
     from bench.report import write_report

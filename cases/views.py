@@ -53,7 +53,8 @@ def case_list(request):
     params = request.GET
     filters, sort = case_list_params(params)
     qs = selectors.case_search(user=request.user, sort=sort, **filters)
-    page = CappedPaginator(qs, PAGE_SIZE).get_page(params.get("page"))
+    cap = selectors.SEARCH_COUNT_CAP if filters["q"] else None
+    page = CappedPaginator(qs, PAGE_SIZE, cap=cap).get_page(params.get("page"))
     from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
     # The list shows employees' names: a read of health information.
     audit.record(audit.Action.CASE_LIST, detail={"page": page.number})

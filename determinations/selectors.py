@@ -41,6 +41,51 @@ class QueueRow:
         return -self.days_left if self.overdue and self.days_left is not None else 0
 
 
+# The dashboard counts at most this many rows of each kind (then shows "1,000+"):
+# a reviewer acts on the 50 most urgent rows listed, and a count above a thousand
+# changes nothing they do, while counting every row of a very large queue would
+# make the page grow with it (BENCHMARKS.md).
+COUNT_CAP = 1000
+
+
+class CappedCount(int):
+    """A count that stopped at `COUNT_CAP`: shows as "1,000+" above it."""
+
+    capped = False
+
+    def __new__(cls, value: int, cap: int = COUNT_CAP):
+        count = super().__new__(cls, min(value, cap))
+        count.capped = value > cap
+        return count
+
+    def __str__(self):
+        return f"{int(self):,}+" if self.capped else f"{int(self)}"
+
+    def __add__(self, other):
+        total = CappedCount(int(self) + int(other), cap=10**12)
+        total.capped = self.capped or getattr(other, "capped", False)
+        return total
+
+    __radd__ = __add__
+
+
+def capped_counts(querysets: dict, cap: int = COUNT_CAP) -> dict[str, CappedCount]:
+    """Each queryset's row count up to `cap` (+1 to know it was exceeded), all in
+    one query: `SELECT (SELECT COUNT(*) FROM (… LIMIT cap + 1)), …`, so each
+    count reads at most cap + 1 index entries, however many rows match."""
+    from django.db import connection
+
+    parts, params = [], []
+    for qs in querysets.values():
+        sql, part_params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: CappedCount(value, cap) for name, value in zip(querysets, row)}
+
+
 @dataclass
 class ReviewerQueue:
     rows: list[QueueRow] = field(default_factory=list)
@@ -79,12 +124,13 @@ def reviewer_queue(
         .values("pk")
     )
     assignments = Assignment.objects.filter(pk__in=open_ids.union(done_ids, all=True))
-    counts = assignments.aggregate(
-        to_accept=Count("pk", filter=Q(status=Assignment.Status.OFFERED)),
-        in_progress=Count("pk", filter=Q(status=Assignment.Status.ACCEPTED)),
-        finalized_this_month=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
-        overdue=Count("pk", filter=is_open & Case.overdue_condition(today, prefix="case__")),
-    )
+    mine = Assignment.objects.filter(reviewer=reviewer)
+    counts = capped_counts({
+        "to_accept": mine.filter(status=Assignment.Status.OFFERED),
+        "in_progress": mine.filter(status=Assignment.Status.ACCEPTED),
+        "finalized_this_month": mine.filter(status=Assignment.Status.COMPLETED, case__decided_on__gte=month_start),
+        "overdue": mine.filter(is_open & Case.overdue_condition(today, prefix="case__")),
+    })
     queue = ReviewerQueue(**counts)
     # Newest version first: a correction's draft before the final it corrects.
     current_determination = (

@@ -151,3 +151,30 @@ def test_admin_case_search_uses_the_case_list_search(client, reviewer):
     case = Case.objects.get(employee__last_name="Kowalski2")
     response = client.get(reverse("admin:cases_case_changelist") + "?q=kowalski2")
     assert list(response.context["cl"].result_list) == [case]
+
+
+def test_reviewer_dashboard_counts_stop_at_the_cap(client, reviewer, monkeypatch):
+    """Past COUNT_CAP a count shows "N+" instead of reading every row of a huge queue."""
+    from determinations import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(selectors.capped_counts, "__defaults__", (3,))
+    _cases(12, reviewer=reviewer)  # 4 in progress, 4 finalized this month
+    queue = reviewer_queue(reviewer=reviewer)
+    assert (int(queue.in_progress), queue.in_progress.capped) == (3, True)
+    assert str(queue.in_progress) == "3+"
+    assert (int(queue.to_accept), queue.to_accept.capped, str(queue.to_accept)) == (0, False, "0")
+    client.force_login(reviewer.user)
+    assert "3+" in client.get(reverse("review:dashboard")).content.decode()
+
+
+def test_searched_case_list_counts_at_most_the_search_cap(client, reviewer, monkeypatch):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    client.force_login(UserFactory(role=Role.INTAKE))
+    _cases(6, reviewer=reviewer)
+    searched = client.get(reverse("cases:list") + "?q=Kowalski")
+    assert searched.context["page"].paginator.capped
+    assert "More than 4 cases" in searched.content.decode()
+    assert not client.get(reverse("cases:list")).context["page"].paginator.capped  # the plain list keeps its cap

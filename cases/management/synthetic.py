@@ -12,9 +12,10 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Callable
 
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from cases import deadlines
@@ -188,6 +189,7 @@ class Generator:
         self.category_weights = [V.CATEGORY_WEIGHTS[c] for c in self.categories]
         self.statuses = list(STATUS_WEIGHTS)
         self.status_weights = list(STATUS_WEIGHTS.values())
+        self.written: dict[type, tuple[int, int]] = {}  # model -> (lowest, highest) primary key written
 
     # --- helpers -------------------------------------------------------------------
     def _days(self, low: int, high: int) -> timedelta:
@@ -425,18 +427,95 @@ class Generator:
         for year, year_plans in by_year.items():
             for plan, number in zip(year_plans, case_services.case_numbers_issue_block(year=year, count=len(year_plans))):
                 plan.case.number = number
-        # bulk_create fills each foreign key from its related object's new
-        # primary key, so rows can be built before their parents are saved.
+        copy = connection.vendor == "postgresql"
         with transaction.atomic():
-            Party.objects.bulk_create([plan.case.employee for plan in plans])
-            for plan in plans:
+            employees = [plan.case.employee for plan in plans]
+            if copy:
+                _copy(Party, employees)
+            else:
+                Party.objects.bulk_create(employees)
+            for plan in plans:  # the conflict check compares saved parties
                 self.review(plan)
-            Case.objects.bulk_create([plan.case for plan in plans])
-            DisputedItem.objects.bulk_create([item for plan in plans for item in plan.items])
-            CaseDocument.objects.bulk_create([doc for plan in plans for doc in plan.documents])
-            Assignment.objects.bulk_create([plan.assignment for plan in plans if plan.assignment])
-            Determination.objects.bulk_create([plan.determination for plan in plans if plan.determination])
-            ItemDecision.objects.bulk_create([decision for plan in plans for decision in plan.decisions])
+            rows = [
+                (Case, [plan.case for plan in plans]),
+                (DisputedItem, [item for plan in plans for item in plan.items]),
+                (CaseDocument, [doc for plan in plans for doc in plan.documents]),
+                (Assignment, [plan.assignment for plan in plans if plan.assignment]),
+                (Determination, [plan.determination for plan in plans if plan.determination]),
+                (ItemDecision, [decision for plan in plans for decision in plan.decisions]),
+            ]
+            for model, objects in rows:
+                if copy:
+                    _copy(model, objects)
+                else:
+                    # bulk_create fills each foreign key from its related object's new primary key.
+                    model.objects.bulk_create(objects)
+        for model, objects in [(Party, employees), *rows]:
+            if objects:
+                low, high = self.written.get(model, (objects[0].pk, objects[0].pk))
+                self.written[model] = (min(low, *(o.pk for o in objects)), max(high, *(o.pk for o in objects)))
+
+
+# --- PostgreSQL COPY ---------------------------------------------------------------------
+# Rows go in with COPY (psycopg 3's cursor.copy) inside the batch's transaction:
+# primary keys are drawn from each table's own sequence first, the foreign keys
+# are filled from them, and the database checks every constraint (NOT NULL,
+# CHECK, UNIQUE, the deferred foreign keys at commit) and maintains every index
+# exactly as for INSERT. Values are what the model instances hold after
+# __init__ (defaults) and pre_save (auto_now / auto_now_add).
+_COPY_COLUMNS: dict[type, tuple] = {}
+
+
+def _columns(model):
+    cached = _COPY_COLUMNS.get(model)
+    if cached is None:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        relations = [(f.attname, f.cache_name) for f in fields if f.is_relation]
+        cached = _COPY_COLUMNS[model] = (fields, relations)
+    return cached
+
+
+def _plain(value):
+    return value.value if isinstance(value, Enum) else value
+
+
+def _copy(model, objects) -> None:
+    if not objects:
+        return
+    cursor = connection.cursor().cursor  # the psycopg cursor under Django's wrapper
+    table = model._meta.db_table
+    pk = model._meta.pk
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [table, pk.column, len(objects)],
+    )
+    for obj, (value,) in zip(objects, cursor.fetchall()):
+        obj.pk = value
+    from psycopg.types.json import Jsonb
+
+    fields, relations = _columns(model)
+    now = timezone.now()
+    getters = []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            getters.append(lambda obj, name=f.attname: getattr(obj, name) or now)
+        elif f.get_internal_type() == "JSONField":
+            getters.append(lambda obj, name=f.attname: Jsonb(getattr(obj, name)))
+        elif f.choices:  # TextChoices members: their value, not psycopg's enum dumping (the name)
+            getters.append(lambda obj, name=f.attname: _plain(getattr(obj, name)))
+        else:
+            getters.append(f.attname)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields) + ", " + connection.ops.quote_name(pk.column)
+    with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            cache = obj._state.fields_cache
+            for attname, cache_name in relations:
+                related = cache.get(cache_name)
+                if related is not None:
+                    setattr(obj, attname, related.pk)
+            d = obj.__dict__
+            copy.write_row([d[g] if g.__class__ is str else g(obj) for g in getters] + [obj.pk])
+            obj._state.adding = False
 
 
 @dataclass
@@ -450,18 +529,167 @@ class Result:
         return self.count / self.seconds if self.seconds else 0.0
 
 
+# Tables a pattern copy writes, parents first, and the foreign keys that point into the copy.
+MULTIPLIED = [Party, Case, DisputedItem, CaseDocument, Assignment, Determination, ItemDecision]
+
+
+def _multiply(generator: Generator, copies: int, last_cases: int, progress) -> None:  # noqa: C901
+    """Write `copies` more copies of the cases `generator` wrote (the pattern), the
+    last one only its first `last_cases` cases, with INSERT … SELECT in PostgreSQL.
+
+    Each copy is new rows throughout: new primary keys from each table's
+    sequence, new case numbers from the year's counter (case_number_range_reserve),
+    a new employee party per case (same name and birth date as in the pattern:
+    namesakes, as in real life), and the same items, documents, assignment to the
+    same reviewer, determination and item decisions with the same dates. Shared
+    parties (employers, claims administrators, providers, attorneys) stay shared.
+    Every constraint and index applies as for any INSERT.
+    """
+    ranges = {model: generator.written[model] for model in MULTIPLIED if model in generator.written}
+    case_low, case_high = ranges[Case]
+    cutoff = _nth_case_id(case_low, last_cases) if last_cases else None
+    tables = {model: model._meta.db_table for model in ranges}
+    with connection.cursor() as cursor:
+        # Numbers: per year, copies × the pattern's cases of that year, reserved once.
+        cursor.execute(
+            "SELECT EXTRACT(YEAR FROM received_on)::int, COUNT(*) FROM cases_case WHERE id BETWEEN %s AND %s GROUP BY 1",
+            [case_low, case_high],
+        )
+        per_year = dict(cursor.fetchall())
+        first_number = {
+            year: case_services.case_number_range_reserve(year=year, count=n * copies) for year, n in per_year.items()
+        }
+        # Bulk-load practice: the plain (non-unique) indexes are dropped for the copies
+        # and built again afterwards in one pass each, which is several times faster
+        # than maintaining them row by row (the trigram GIN indexes above all).
+        # Primary keys, unique indexes and constraints stay in force throughout.
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+            WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+            """,
+            [list(tables.values())],
+        )
+        plain_indexes = cursor.fetchall()
+        for name, _ in plain_indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        try:
+            _copies(cursor, ranges, tables, copies, cutoff, case_high, first_number, per_year, progress)
+        finally:
+            if not connection.get_autocommit():  # inside an outer transaction (tests): check the deferred keys now
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            cursor.execute("SET statement_timeout = 0")
+            for _, definition in plain_indexes:
+                cursor.execute(definition)
+            cursor.execute("RESET statement_timeout")
+
+
+def _copies(cursor, ranges, tables, copies, cutoff, case_high, first_number, per_year, progress) -> None:
+    from django.conf import settings
+
+    for copy_index in range(copies):
+        limit = cutoff if (copy_index == copies - 1 and cutoff) else case_high
+        with transaction.atomic():
+            # A copy is one INSERT … SELECT per table: longer than the web's statement timeout.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            offsets = {}
+            for model, (low, high) in ranges.items():
+                span = high - low + 1
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                    [tables[model], tables[model], span],
+                )
+                end = cursor.fetchone()[0]
+                offsets[model] = end - span + 1 - low  # new id = old id + offset
+            for model in ranges:
+                cursor.execute(_copy_statement(model, ranges, offsets, copy_index, limit, first_number, per_year,
+                                               settings.IMR_CASE_NUMBER_PREFIX))
+        if progress:
+            progress(copy_index)
+
+
+def _nth_case_id(low: int, n: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM cases_case WHERE id >= %s ORDER BY id OFFSET %s LIMIT 1", [low, n - 1])
+        return cursor.fetchone()[0]
+
+
+def _copy_statement(model, ranges, offsets, copy_index, limit, first_number, per_year, prefix) -> str:
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    low, high = ranges[model]
+    names, values = [], []
+    for f in model._meta.concrete_fields:
+        names.append(qn(f.column))
+        column = f"src.{qn(f.column)}"
+        target = f.related_model if f.is_relation else None
+        if f.primary_key:
+            values.append(f"{column} + {offsets[model]}")
+        elif target in ranges:
+            t_low, t_high = ranges[target]
+            values.append(
+                f"CASE WHEN {column} BETWEEN {t_low} AND {t_high} THEN {column} + {offsets[target]} ELSE {column} END"
+            )
+        elif model is Case and f.name == "number":
+            # The year's reserved block: copy k takes the k-th slice, in pattern order.
+            year = "EXTRACT(YEAR FROM src.received_on)::int"
+            starts = " ".join(
+                f"WHEN {y} THEN {first_number[y] + copy_index * per_year[y] - 1}" for y in first_number
+            )
+            values.append(
+                f"'{prefix}' || LPAD((({year}) % 100)::text, 2, '0') || '-' || LPAD(((CASE {year} {starts} END) + "
+                f"ROW_NUMBER() OVER (PARTITION BY {year} ORDER BY src.id))::text, 7, '0')"
+            )
+        else:
+            values.append(column)
+    where = f"src.id BETWEEN {low} AND {high}"
+    # Only the rows of the copy's cases (the last copy may be partial).
+    case_low = ranges[Case][0]
+    if model is Case:
+        where += f" AND src.id <= {limit}"
+    elif model is Party:
+        where += f" AND src.id IN (SELECT employee_id FROM cases_case WHERE id BETWEEN {case_low} AND {limit})"
+    elif model is ItemDecision:
+        where += (f" AND src.determination_id IN (SELECT id FROM determinations_determination "
+                  f"WHERE case_id BETWEEN {case_low} AND {limit})")
+    else:
+        where += f" AND src.case_id BETWEEN {case_low} AND {limit}"
+    return f"INSERT INTO {qn(table)} ({', '.join(names)}) SELECT {', '.join(values)} FROM {qn(table)} src WHERE {where}"
+
+
 def generate_cases(
-    *, count: int, seed: int | None = None, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None
+    *, count: int, seed: int | None = None, batch_size: int = 2000, progress: Callable[[int, int], None] | None = None,
+    distinct: int | None = None,
 ) -> Result:
+    """`count` cases; with `distinct` (PostgreSQL), only the first `distinct` are
+    drawn one by one in Python and the rest are copies of them made in SQL."""
     started = time.monotonic()
     reviewers_created = ensure_reviewer_panel()
     generator = Generator(seed=seed)
+    pattern = count if not distinct or connection.vendor != "postgresql" else min(count, distinct)
     done = 0
-    while done < count:
-        size = min(batch_size, count - done)
+    while done < pattern:
+        size = min(batch_size, pattern - done)
         generator.write([generator.plan() for _ in range(size)])
         reset_queries()  # with DEBUG on, Django would keep every statement in memory
         done += size
         if progress:
             progress(done, count)
+    if count > pattern:
+        copies, last_cases = divmod(count - pattern, pattern)
+        if last_cases:
+            copies += 1
+
+        def copied(index):
+            if progress:
+                progress(min(count, pattern * (index + 2)), count)
+
+        _multiply(generator, copies, last_cases, copied)
+        with connection.cursor() as cursor:
+            for model in MULTIPLIED:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        done = count
     return Result(count=done, seconds=time.monotonic() - started, reviewers_created=reviewers_created)

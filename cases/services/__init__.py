@@ -21,6 +21,7 @@ from .numbering import (
     case_number_issue,
     case_number_reserve,
     case_numbers_issue_block,
+    case_number_range_reserve,
     format_case_number,
     parse_case_number,
 )
@@ -71,7 +72,7 @@ __all__ = [
     "case_resume_after_information", "party_update_contact",
     "case_compute_deadlines", "case_convert_to_expedited", "case_date_problems", "case_intake", "case_lock",
     "case_mark_decided", "case_mark_eligible", "case_mark_ineligible", "case_mark_records_complete",
-    "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_refresh_deadlines",
+    "case_number_issue", "case_number_reserve", "case_numbers_issue_block", "case_number_range_reserve", "case_refresh_deadlines",
     "case_register", "case_screen", "case_transition", "document_add", "document_withdraw", "documents_add",
     "party_match_or_create", "party_resolve", "party_update_details",
     "emergency_access_check", "emergency_access_grant", "emergency_access_revoke", "find_duplicates",

@@ -83,3 +83,23 @@ def case_number_reserve(*, number: str) -> str:
             CaseNumberCounter.objects.filter(pk=counter.pk).update(last=sequence)
     return number
 
+
+
+def case_number_range_reserve(*, year: int, count: int) -> int:
+    """Reserve `count` consecutive numbers of the year for a bulk writer that
+    formats them itself (generate_cases multiplying its pattern in SQL); return
+    the first sequence. Refuses a range an import already reached into."""
+    yy = year % 100
+    with transaction.atomic():
+        counter = _locked_counter(yy)
+        first = counter.last + 1
+        last = counter.last + count
+        if last > 9_999_999:
+            raise ServiceError(f"not enough case numbers left in {year}", field="count", code="case_numbers_exhausted")
+        if Case.objects.filter(
+            number__gte=format_case_number(yy, first), number__lte=format_case_number(yy, last)
+        ).exists():
+            raise ServiceError("an imported case number lies in the range", field="count", code="case_number_taken")
+        counter.last = last
+        counter.save(update_fields=["last"])
+    return first

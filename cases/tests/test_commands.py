@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -168,3 +169,33 @@ def test_numbers_block_skips_a_number_an_import_took():
 def test_generate_cases_refuses_a_bad_count():
     with pytest.raises(CommandError):
         generate(0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and the SQL copies are PostgreSQL's")
+def test_generate_cases_copies_past_distinct_with_new_numbers_keys_and_employees():
+
+    def plain_indexes():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' ORDER BY 1")
+            return [row[0] for row in cursor.fetchall()]
+
+    before = plain_indexes()
+    out = generate(25, seed=3, batch_size=5, distinct=10)
+    assert "25 / 25 cases" in out and "Created 25 cases in" in out
+    cases = list(Case.objects.order_by("id"))
+    assert len(cases) == 25
+    numbers = [c.number for c in cases]
+    assert len(set(numbers)) == 25
+    for counter in CaseNumberCounter.objects.all():
+        issued = [int(n[5:]) for n in numbers if n[2:4] == f"{counter.year:02d}"]
+        assert max(issued) <= counter.last
+    # Each copy has its own employee row and its own items, assignment, determination and decisions.
+    assert len({c.employee_id for c in cases}) == 25
+    assert not Case.objects.annotate(n=Count("items")).filter(n=0).exists()
+    pattern, copy = cases[0], cases[10]
+    assert (copy.employee.name, copy.status, copy.received_on) == (pattern.employee.name, pattern.status, pattern.received_on)
+    assert copy.number != pattern.number
+    assert Determination.objects.filter(status="final").count() == Case.objects.filter(status="decided").count()
+    assert not ItemDecision.objects.exclude(item__case=F("determination__case")).exists()
+    assert not Assignment.objects.exclude(case__status__in=["decided", "in_review", "records_complete", "awaiting_records", "terminated"]).exists()
+    assert plain_indexes() == before  # the plain indexes dropped for the copies are back
