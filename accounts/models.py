@@ -123,6 +123,13 @@ class AuditEvent(models.Model):
         API_TOKEN = "api.token", "API token issued"
         API_ACCOUNT = "api.account", "API service account changed"
         API_MANIFEST = "api.manifest", "API notice manifest read or acknowledged"
+        CASE_TERMINATE = "case.terminate", "Case terminated or withdrawn before a decision"
+        CASE_CONSOLIDATE = "case.consolidate", "Applications consolidated into one case"
+        REVIEWER_APPROVAL = "reviewer.approval", "Administrative Director's approval of more than one reviewer recorded"
+        FEE_RECORD = "fee.record", "Review fee earned"
+        INVOICE_UPDATE = "invoice.update", "Invoice issued or updated"
+        INVOICE_RENDER = "invoice.render", "Invoice rendered"
+        PAYMENT_RECORD = "payment.record", "Payment recorded against an invoice"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

@@ -14,6 +14,7 @@ DATA_MIGRATIONS = [
     ("reviewers", "specialties", "load"),
     ("reviewers", "non_physician_reviewers", "forwards"),
     ("determinations", "guidelines", "load"),
+    ("billing", "fee_schedule", "load"),
 ]
 
 
