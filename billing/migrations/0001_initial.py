@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0010_remove_case_case_status_valid_alter_case_status_and_more'),
+        ('cases', '0010_case_status_consolidated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

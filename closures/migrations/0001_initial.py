@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0010_remove_case_case_status_valid_alter_case_status_and_more'),
-        ('reviewers', '0005_additionalreviewerapproval_and_more'),
+        ('cases', '0010_case_status_consolidated'),
+        ('reviewers', '0005_additional_reviewer_approval'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

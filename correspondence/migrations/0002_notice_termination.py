@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_remove_case_case_status_valid_alter_case_status_and_more'),
+        ('cases', '0010_case_status_consolidated'),
         ('correspondence', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_remove_case_case_status_valid_alter_case_status_and_more'),
+        ('cases', '0010_case_status_consolidated'),
         ('reviewers', '0004_assignment_decline_kind_withdrawal_text_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
