@@ -175,7 +175,7 @@ def reviewer_assign(
         with transaction.atomic():
             case = case_services.case_lock(case)
             if additional_approval is None:
-                require(_second_reviewer_refusal(assign_refusal(case)))
+                require(_second_reviewer_refusal(case, assign_refusal(case)))
             else:
                 additional_approval = _additional_approval_check(case, reviewer, additional_approval)
             reviewer, check = _checked_reviewer(reviewer.pk, case, on, check_capacity)
@@ -211,10 +211,10 @@ SECOND_REVIEWER_MESSAGE = (
 ADDITIONAL_ASSIGNABLE = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW)
 
 
-def _second_reviewer_refusal(refusal: ServiceError | None) -> ServiceError | None:
-    """More than one reviewer only with the AD's approval: say so when that is why the case cannot be assigned."""
-    if refusal is not None and refusal.code == "already_assigned":
-        return ServiceError(SECOND_REVIEWER_MESSAGE, field="reviewer", code="second_reviewer_needs_approval")
+def _second_reviewer_refusal(case: Case, refusal: ServiceError | None) -> ServiceError | None:
+    """More than one reviewer only with the AD's approval: say so when a reviewer already has the case."""
+    if refusal is not None and case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+        return ServiceError(SECOND_REVIEWER_MESSAGE, field="reviewer", code="already_assigned")
     return refusal
 
 

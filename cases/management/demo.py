@@ -286,6 +286,12 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_seed_case(result)
     ensure_open_cases(users, result)
     seed_demo_correspondence(users=users)
+    # Issue 14: a terminated and a withdrawn case, a consolidated pair, last month's invoices (one paid).
+    from billing.demo import seed_demo_billing
+    from closures.demo import seed_demo_closures
+
+    seed_demo_closures(users=users)
+    seed_demo_billing(users=users)
     result.users_created += seed_demo_api(password=password or result.password, result=result)
     seed_demo_reports()  # last: publishes and counts what the steps above made
     return result
