@@ -130,6 +130,9 @@ class AuditEvent(models.Model):
         INVOICE_UPDATE = "invoice.update", "Invoice issued or updated"
         INVOICE_RENDER = "invoice.render", "Invoice rendered"
         PAYMENT_RECORD = "payment.record", "Payment recorded against an invoice"
+        IMPLEMENTATION = "implementation.update", "Letter receipt or implementation of an overturned item recorded"
+        APPEAL = "appeal.update", "Appeal to the WCAB recorded or decided"
+        REMAND = "remand.create", "Remand opened as a new review"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

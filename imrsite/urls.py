@@ -22,6 +22,8 @@ urlpatterns = [
     path("correspondence/", include("correspondence.urls")),
     path("closures/", include("closures.urls")),
     path("billing/", include("billing.urls")),
+    path("implementation/", include("implementation.urls")),
+    path("appeals/", include("appeals.urls")),
     # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
     path("", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

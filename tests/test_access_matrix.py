@@ -112,6 +112,12 @@ EXPECTED = {
     "billing:payment": same(405, anonymous=405),
     "billing:invoice_csv": row(LOGIN, 200, 403, 403, 200),
     "billing:invoice_pdf": row(LOGIN, 200, 403, 403, 200),
+    "implementation:report": row(LOGIN, 200, 403, 403, 200),
+    "implementation:report_csv": row(LOGIN, 200, 403, 403, 200),
+    "implementation:receipt": same(405, anonymous=405),  # POST only
+    "implementation:item": same(405, anonymous=405),
+    "appeals:record": same(405, anonymous=405),
+    "appeals:decide": same(405, anonymous=405),
     # The claims administrators' API: bearer tokens only, a browser session opens nothing
     # (api/tests/test_access.py walks it per organization and token state).
     "api:token": same(405, anonymous=405),  # POST only
@@ -144,6 +150,7 @@ MANAGER = {
     "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
     "billing:invoices": 200, "billing:aging": 200, "billing:invoice": 200, "billing:invoice_csv": 200,
     "billing:invoice_pdf": 200,
+    "implementation:report": 403, "implementation:report_csv": 403,
 }
 
 
