@@ -47,7 +47,8 @@ def status_conditions(today: date) -> list[tuple[ApiStatus, Q]]:
         (STATUSES["7"], _awaiting() & Q(records_due_on__lt=today)),
         (STATUSES["3"], _awaiting()),
         (STATUSES["4"], Q(status__in=[Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW])),
-        (STATUSES["5"], Q(status__in=[Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED, Case.Status.WITHDRAWN])),
+        (STATUSES["5"], Q(status__in=[Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED, Case.Status.WITHDRAWN,
+                                      Case.Status.CONSOLIDATED])),
     ]
 
 
@@ -58,7 +59,7 @@ STATUSES = {
         ApiStatus("2", "Eligibility Review", "deferred: eligibility on hold while liability is disputed"),
         ApiStatus("3", "Records Requested", "awaiting records: notice of assignment sent, records not yet due"),
         ApiStatus("4", "Clinical Review", "records complete, or with the reviewer"),
-        ApiStatus("5", "Closed", "decided, ineligible, terminated or withdrawn"),
+        ApiStatus("5", "Closed", "decided, ineligible, terminated, withdrawn or consolidated into another case"),
         ApiStatus("6", "NOARFI", "awaiting records: notice of assignment and request for information not yet sent"),
         ApiStatus("7", "Insufficient Records", "awaiting records: the records due date has passed"),
     ]
@@ -82,6 +83,7 @@ CLOSED_REASONS = {
     Case.Status.INELIGIBLE: "Ineligible",
     Case.Status.TERMINATED: "Terminated",
     Case.Status.WITHDRAWN: "Withdrawn",
+    Case.Status.CONSOLIDATED: "Consolidated",
 }
 
 # --- Dates ------------------------------------------------------------------------------

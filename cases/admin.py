@@ -230,7 +230,9 @@ class CaseAdmin(admin.ModelAdmin):
         ("Record", {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [DisputedItemInline, CaseDocumentInline, AssignmentInline, DeterminationInline]
-    actions = ["mark_records_complete_today", "convert_to_expedited_today"]
+    actions = [
+        "mark_records_complete_today", "convert_to_expedited_today", "terminate_authorized_today", "terminate_withdrawn_today",
+    ]
 
     def get_search_results(self, request, queryset, search_term):
         # The case list's search (number, claim number, employee name with or
@@ -324,6 +326,25 @@ class CaseAdmin(admin.ModelAdmin):
         self._run_service(
             request, queryset, "Converted to expedited",
             lambda case: services.case_convert_to_expedited(case=case, on=today),
+        )
+
+
+    # Termination (8 CCR 9792.10.6(a)) through the same service as the case page (closures.services).
+    @admin.action(description="Terminate: the claims administrator reported the treatment authorized today", permissions=["change"])
+    def terminate_authorized_today(self, request, queryset):
+        self._terminate(request, queryset, reason="authorized", reporter="claims_administrator")
+
+    @admin.action(description="Terminate: the employee withdrew the application today", permissions=["change"])
+    def terminate_withdrawn_today(self, request, queryset):
+        self._terminate(request, queryset, reason="withdrawn", reporter="employee")
+
+    def _terminate(self, request, queryset, *, reason, reporter):
+        from closures.services import termination_record
+
+        today = timezone.localdate()
+        self._run_service(
+            request, queryset, "Closed before a decision",
+            lambda case: termination_record(case=case, reason=reason, reported_by_role=reporter, reported_on=today, user=request.user),
         )
 
 

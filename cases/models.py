@@ -172,6 +172,9 @@ class Case(models.Model):
         DECIDED = "decided", "Decided"
         TERMINATED = "terminated", "Terminated"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        # Absorbed into another application of the same employee, physician and
+        # injury (9792.10.4(a)); its number points to the surviving case (closures.Consolidation).
+        CONSOLIDATED = "consolidated", "Consolidated into another case"
 
     OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_INFO, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
 
@@ -313,7 +316,7 @@ class Case(models.Model):
             models.Index(fields=["decided_on"], name="case_decided_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["received", "awaiting_info", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn"]), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=["received", "awaiting_info", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn", "consolidated"]), name="case_status_valid"),
             models.CheckConstraint(condition=Q(review_type__in=["standard", "expedited"]), name="case_review_type_valid"),
             models.CheckConstraint(
                 condition=Q(date_of_injury__lte=models.F("ur_decision_date")),

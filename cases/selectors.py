@@ -30,7 +30,7 @@ def _status_stage():
 
     stages = [Case.Status.RECEIVED, Case.Status.DEFERRED, Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE,
               Case.Status.IN_REVIEW, Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED,
-              Case.Status.WITHDRAWN]
+              Case.Status.WITHDRAWN, Case.Status.CONSOLIDATED]
     return When_(*[When(status=s, then=Value(i)) for i, s in enumerate(stages)], output_field=IntegerField())
 
 

@@ -12,3 +12,6 @@ from django.dispatch import Signal
 case_screened = Signal()
 # sender=Case, case=<Case>: a regular review became expedited (9792.10.4(c)).
 case_expedited = Signal()
+# sender=Case, case=<Case>, termination=<closures.Termination>: the review ended
+# before a decision (authorized, or withdrawn by the employee; 9792.10.6(a)).
+case_terminated = Signal()

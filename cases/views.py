@@ -257,6 +257,8 @@ def _render_case(request, case: Case, *, status: int = 200, **forms):
         # that caused them is no longer offered (e.g. already expedited).
         "action_errors": [e for form in forms.values() if hasattr(form, "non_field_errors") for e in form.non_field_errors()],
     }
+    # Forms of the panels other apps add to the page (closures: termination, consolidation), refused ones included.
+    context.update({name: form for name, form in forms.items() if name not in context})
     return render(request, "cases/case_detail.html", context, status=status)
 
 

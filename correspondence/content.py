@@ -149,6 +149,17 @@ def expedited_content(case: Case, *, issued_on: date) -> dict:
     }
 
 
+def termination_content(case: Case, *, termination, issued_on: date) -> dict:
+    """The review ended before a decision (9792.10.6(a)): authorized, or withdrawn by the employee."""
+    return {
+        **_common(case, issued_on=issued_on),
+        "title": NoticeKind.TERMINATION.label,
+        "termination_reason": termination.reason,
+        "reported_by": PartyRole(termination.reported_by_role).label,
+        "reported_on": _d(termination.reported_on),
+    }
+
+
 def request_content(case: Case, *, request, issued_on: date, kind: str) -> dict:
     """An information request (the organization's or the reviewer's), or the reviewer's answer."""
     asked = recipient_for(case, request.role)

@@ -33,10 +33,11 @@ class NoticeKind(models.TextChoices):
     EXPEDITED = "expedited", "Notice of conversion to expedited review"
     REVIEWER_REQUEST = "reviewer_request", "Reviewer's request for additional information"
     REVIEWER_RESPONSE = "reviewer_response", "Response to the reviewer's request"
+    TERMINATION = "termination", "Notice of termination of review"
 
 
 # At most one of these per case (a second request finds the first).
-SINGLE_NOTICES = (NoticeKind.NOARFI, NoticeKind.INELIGIBLE, NoticeKind.EXPEDITED)
+SINGLE_NOTICES = (NoticeKind.NOARFI, NoticeKind.INELIGIBLE, NoticeKind.EXPEDITED, NoticeKind.TERMINATION)
 
 
 def notice_upload_to(instance, filename):

@@ -11,7 +11,7 @@ import logging
 from django.dispatch import receiver
 
 from cases.models import Case
-from cases.signals import case_expedited, case_screened
+from cases.signals import case_expedited, case_screened, case_terminated
 from determinations.models import Letter
 from imrsite.pipeline import document_ready
 
@@ -32,6 +32,11 @@ def _on_screened(sender, case, outcome, **kwargs):
 @receiver(case_expedited, dispatch_uid="correspondence.case_expedited")
 def _on_expedited(sender, case, **kwargs):
     services.expedited_notice_issue(case=case)
+
+
+@receiver(case_terminated, dispatch_uid="correspondence.case_terminated")
+def _on_terminated(sender, case, termination, **kwargs):
+    services.termination_notice_issue(case=case, termination=termination, requested_by=termination.recorded_by)
 
 
 @receiver(document_ready, sender=Notice, dispatch_uid="correspondence.notice_ready")

@@ -58,7 +58,7 @@ def code128_svg(text: str) -> str:
 
 def notice_context(content: dict, kind: str, version: int = 1) -> dict:
     """Template context: the frozen content with dates in the letters' formats."""
-    dates = {key: long_date(content.get(key)) for key in ("issued_on", "records_due_on", "decision_due_on", "due_on", "expedited_since", "answered_on", "asked_on")}
+    dates = {key: long_date(content.get(key)) for key in ("issued_on", "records_due_on", "decision_due_on", "due_on", "expedited_since", "answered_on", "asked_on", "reported_on")}
     short = {key: short_date(content.get(key)) for key in ("received_on", "ur_decision_date", "rfa_date", "date_of_injury")}
     return {**content, "kind": kind, "version": version, "long": dates, "short": short, "kinds": NoticeKind}
 

@@ -265,6 +265,11 @@ def determination_finalize(
     determination.save()
     if previous is None:
         case_services.case_mark_decided(case=case, on=determination.decided_on, actor=user)
+        # The case's one fee line, at the rate in force on the decision date (8 CCR 9792.10.8);
+        # a correction decides nothing new and earns nothing.
+        from billing.services import fee_line_for_decision
+
+        fee_line_for_decision(case=case, on=determination.decided_on, actor=user)
     audit.record(
         audit.Action.DETERMINATION_FINALIZE, actor=user, case=case, obj=determination,
         detail={

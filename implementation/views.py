@@ -4,10 +4,8 @@ Thin: reads through `selectors`, writes through `services`; a refusal is
 shown as a message naming what to fix.
 """
 
-import csv
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,6 +15,7 @@ from accounts import audit
 from cases.models import DisputedItem, Party
 from cases.selectors import case_page
 from imrsite.access import staff_required
+from imrsite.csvexport import csv_response
 from imrsite.errors import ServiceError
 
 from . import selectors, services
@@ -93,31 +92,25 @@ def report(request):
     })
 
 
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @require_GET
 @never_cache
 @staff_required
 def report_csv(request):
     _, groups = _report(request)
     audit.record(audit.Action.CASE_LIST, detail={"page": "implementation_report_csv", "groups": len(groups)})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="implementation-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([
+    header = [
         "claims_administrator", "case_number", "item", "letter_received_on", "receipt_recorded", "services", "due_on",
         "outcome", "done_on", "days_late",
-    ])
-    for group in groups:
-        for r in group["rows"]:
-            impl = r.row.implementation
-            writer.writerow([
-                _csv_safe(group["claims_administrator"].name), r.case.number, _csv_safe(r.row.item.description),
-                r.receipt.received_on.isoformat(), "yes" if r.receipt.recorded else "presumed",
-                impl.service if impl else "", r.row.due_on.isoformat(), impl.outcome if impl else "open",
-                impl.on.isoformat() if impl else "", r.row.days_late,
-            ])
-    return response
+    ]
+    rows = (
+        [
+            group["claims_administrator"].name, r.case.number, r.row.item.description,
+            r.receipt.received_on, "yes" if r.receipt.recorded else "presumed",
+            impl.service if impl else "", r.row.due_on, impl.outcome if impl else "open",
+            impl.on if impl else "", r.row.days_late,
+        ]
+        for group in groups
+        for r in group["rows"]
+        for impl in [r.row.implementation]
+    )
+    return csv_response(f"implementation-{timezone.localdate():%Y-%m-%d}.csv", header, rows)

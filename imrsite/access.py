@@ -44,3 +44,9 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# Staff (intake, admins) and managers: the billing pages (invoices, payments, aging); writes are staff's.
+billing_required = _role_required(
+    lambda roles: roles.staff or roles.manager, "This page is for intake staff, managers and administrators."
+)

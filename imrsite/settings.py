@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "publications",
     "correspondence",
     "api",
+    "closures",
+    "billing",
     "implementation",
     "appeals",
     "reminders",
@@ -232,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     # The public index catches up with public copies a lost task did not publish.
     "sweep-publications": {"task": "publications.sweep", "schedule": 300.0},
     "sweep-report-documents": {"task": "reports.sweep_documents", "schedule": 300.0},
+    "sweep-invoice-documents": {"task": "billing.sweep_documents", "schedule": 300.0},
     "sweep-notices": {"task": "correspondence.sweep_notices", "schedule": 300.0},
     "sweep-mail-batches": {"task": "correspondence.sweep_mail_batches", "schedule": 300.0},
     # Catch-up of everything correspondence owes (NOARFIs due, letter

@@ -21,6 +21,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("decisions/", include("publications.urls")),
     path("correspondence/", include("correspondence.urls")),
+    path("closures/", include("closures.urls")),
+    path("billing/", include("billing.urls")),
     path("implementation/", include("implementation.urls")),
     path("appeals/", include("appeals.urls")),
     path("work/", include("worklists.urls")),

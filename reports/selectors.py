@@ -433,7 +433,7 @@ def records_timeliness(month: date, out: MonthFigures, *, today: date) -> None:
     rows = Case.objects.filter(records_due_on__gte=month, records_due_on__lte=month_end(month)).values_list(
         "status", "records_due_on", "records_complete_on", "claims_administrator_id", "claims_administrator__name"
     )
-    closed = (Case.Status.WITHDRAWN, Case.Status.TERMINATED)
+    closed = (Case.Status.WITHDRAWN, Case.Status.TERMINATED, Case.Status.CONSOLIDATED)
     for status, due, complete, ca_id, ca_name in rows.iterator(chunk_size=5000):
         if complete is None and status in closed:
             continue

@@ -250,5 +250,19 @@ class AssignmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at",
         "conflict_attested", "attestation_text", "decline_kind", "decline_reason", "withdrawn_at", "withdrawn_by",
-        "withdrawal_reason",
+        "withdrawal_reason", "additional_approval",
     ]
+
+
+from .models import AdditionalReviewerApproval  # noqa: E402
+
+
+@admin.register(AdditionalReviewerApproval)
+class AdditionalReviewerApprovalAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: recorded with the additional reviewer's assignment on the case page
+    (`reviewers.services.additional_reviewer_approval_record`, then `reviewer_assign`)."""
+
+    list_display = ["case", "approved_on", "reference", "recorded_by", "recorded_at"]
+    list_select_related = ["case", "recorded_by"]
+    search_fields = ["case__number", "reference"]
+    readonly_fields = ["case", "approved_on", "reference", "reason", "document", "recorded_by", "recorded_at"]

@@ -292,13 +292,21 @@ class Assignment(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     withdrawal_reason = LimitedTextField(2000, blank=True)
+    # A reviewer beyond the first, allowed only by the Administrative Director's
+    # recorded written approval (8 CCR 9792.10.6(c)); one approval, one extra reviewer.
+    additional_approval = models.OneToOneField(
+        "AdditionalReviewerApproval", on_delete=models.PROTECT, null=True, blank=True, related_name="assignment",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-assigned_at"]
         indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx")]
         constraints = [
+            # One open assignment per case; an additional reviewer only under an approval (9792.10.6(c)).
             models.UniqueConstraint(
-                fields=["case"], condition=Q(status__in=["offered", "accepted"]), name="assignment_one_open_per_case"
+                fields=["case"], condition=Q(status__in=["offered", "accepted"], additional_approval__isnull=True),
+                name="assignment_one_open_per_case",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["offered", "accepted", "declined", "withdrawn", "completed"]),
@@ -326,3 +334,34 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class AdditionalReviewerApproval(models.Model):
+    """The Administrative Director's written approval to use more than one
+    reviewer on a case (8 CCR 9792.10.6(c)), recorded before the extra
+    reviewer is assigned; `reviewers.services.reviewer_assign` refuses a
+    second reviewer without one, for every caller."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reviewer_approvals")
+    approved_on = models.DateField(help_text="The date of the Administrative Director's written approval.")
+    reference = models.CharField(
+        max_length=120, help_text="The approval letter's or e-mail's reference, as filed.",
+    )
+    reason = LimitedTextField(2000, help_text="Why another reviewer is needed (e.g. the specialties the items need).")
+    document = models.ForeignKey(
+        "cases.CaseDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The approval itself, uploaded to the case.",
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-approved_on", "-id"]
+        verbose_name = "Administrative Director's approval of an additional reviewer"
+        constraints = [
+            models.CheckConstraint(condition=~Q(reference=""), name="reviewer_approval_has_reference"),
+            models.CheckConstraint(condition=~Q(reason=""), name="reviewer_approval_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.case}: AD approval {self.reference} ({self.approved_on:%Y-%m-%d})"

@@ -152,7 +152,8 @@ def _checked_reviewer(reviewer_id, case: Case, on: date | None, check_capacity: 
 
 
 def reviewer_assign(
-    *, case: Case, reviewer: Reviewer, assigned_by=None, on: date | None = None, accepted: bool = False, check_capacity: bool = True
+    *, case: Case, reviewer: Reviewer, assigned_by=None, on: date | None = None, accepted: bool = False, check_capacity: bool = True,
+    additional_approval=None,
 ) -> Assignment:
     """Offer the case to a reviewer, who must be eligible and free of conflicts.
 
@@ -173,7 +174,10 @@ def reviewer_assign(
     try:
         with transaction.atomic():
             case = case_services.case_lock(case)
-            require(assign_refusal(case))
+            if additional_approval is None:
+                require(_second_reviewer_refusal(case, assign_refusal(case)))
+            else:
+                additional_approval = _additional_approval_check(case, reviewer, additional_approval)
             reviewer, check = _checked_reviewer(reviewer.pk, case, on, check_capacity)
             assignment = Assignment.objects.create(
                 case=case,
@@ -184,8 +188,10 @@ def reviewer_assign(
                 conflict_attested=accepted,
                 attestation_text=ATTESTATION_TEXT if accepted else "",
                 responded_at=timezone.now() if accepted else None,
+                additional_approval=additional_approval,
             )
-            case_services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=assigned_by)
+            if case.status != Case.Status.IN_REVIEW:
+                case_services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=assigned_by)
             audit.record(
                 audit.Action.ASSIGNMENT_CREATE, actor=assigned_by, case=case, obj=assignment,
                 detail={"reviewer_id": reviewer.pk, "status": assignment.status},
@@ -195,6 +201,82 @@ def reviewer_assign(
             return assignment
     except IntegrityError as exc:
         raise ServiceError("the case was assigned by someone else a moment ago", field="reviewer", code="already_assigned") from exc
+
+
+SECOND_REVIEWER_MESSAGE = (
+    "the case already has a reviewer: a second reviewer needs the Administrative Director's written approval "
+    "(8 CCR 9792.10.6(c)), recorded on the case first"
+)
+# An additional reviewer joins a case that is with its first reviewer, before the decision.
+ADDITIONAL_ASSIGNABLE = (Case.Status.AWAITING_RECORDS, Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW)
+
+
+def _second_reviewer_refusal(case: Case, refusal: ServiceError | None) -> ServiceError | None:
+    """More than one reviewer only with the AD's approval: say so when a reviewer already has the case."""
+    if refusal is not None and case.assignments.filter(status__in=Assignment.OPEN_STATUSES).exists():
+        return ServiceError(SECOND_REVIEWER_MESSAGE, field="reviewer", code="already_assigned")
+    return refusal
+
+
+def _additional_approval_check(case: Case, reviewer: Reviewer, approval):
+    """The approval is this case's, not used yet, and the case is with another reviewer (inside the case lock)."""
+    from .models import AdditionalReviewerApproval
+
+    approval = AdditionalReviewerApproval.objects.select_for_update().filter(pk=getattr(approval, "pk", approval)).first()
+    if approval is None or approval.case_id != case.pk:
+        raise ServiceError("the Administrative Director's approval on file is for another case", field="reviewer", code="approval_other_case")
+    if Assignment.objects.filter(additional_approval=approval).exists():
+        raise ServiceError(
+            f"the approval {approval.reference} was already used for an additional reviewer: each approval allows one",
+            field="reviewer", code="approval_used",
+        )
+    if case.status not in ADDITIONAL_ASSIGNABLE:
+        raise ServiceError(
+            f"a case that is {case.get_status_display().lower()} cannot take an additional reviewer", field="reviewer",
+            code="not_assignable",
+        )
+    open_rows = case.assignments.filter(status__in=Assignment.OPEN_STATUSES)
+    if not open_rows.exists():
+        raise ServiceError(
+            "the case has no reviewer yet: assign the first reviewer the usual way; the approval is for an additional one",
+            field="reviewer", code="no_first_reviewer",
+        )
+    if open_rows.filter(reviewer=reviewer).exists():
+        raise ServiceError(f"{reviewer} already reviews this case", field="reviewer", code="already_reviewer")
+    return approval
+
+
+@transaction.atomic
+def additional_reviewer_approval_record(
+    *, case: Case, approved_on: date, reference: str, reason: str, user=None, document=None, today: date | None = None
+):
+    """Record the Administrative Director's written approval of another reviewer (8 CCR 9792.10.6(c))."""
+    from .models import AdditionalReviewerApproval
+
+    if user is not None and not user_roles(user).staff:
+        raise ServiceError("only intake staff or an administrator can record the approval", code="not_staff")
+    reference, reason = (reference or "").strip(), (reason or "").strip()
+    if not reference:
+        raise ServiceError("give the approval's reference (letter or e-mail)", field="reference", code="no_reference")
+    if not reason:
+        raise ServiceError("say why another reviewer is needed", field="reason", code="no_reason")
+    check_text(reference, 120, field="reference")
+    check_text(reason, 2000, field="reason")
+    if approved_on is None:
+        raise ServiceError("give the date of the approval", field="approved_on", code="no_date")
+    if approved_on > (today or timezone.localdate()):
+        raise ServiceError("cannot be in the future", field="approved_on", code="future_date")
+    case = case_services.case_lock(case)
+    if approved_on < case.received_on:
+        raise ServiceError("cannot be before the application was received", field="approved_on", code="before_received")
+    if document is not None and document.case_id != case.pk:
+        raise ServiceError("the document is on another case", field="document", code="foreign_document")
+    approval = AdditionalReviewerApproval.objects.create(
+        case=case, approved_on=approved_on, reference=reference, reason=reason, document=document, recorded_by=user,
+    )
+    audit.record(audit.Action.REVIEWER_APPROVAL, actor=user, case=case, obj=approval,
+                 detail={"approved_on": approved_on.isoformat()})
+    return approval
 
 
 def correction_assign(*, case: Case, reviewer: Reviewer, assigned_by) -> Assignment:

@@ -15,6 +15,7 @@ DATA_MIGRATIONS = [
     ("reviewers", "non_physician_reviewers", "forwards"),
     ("determinations", "guidelines", "load"),
     ("reminders", "default_rules", "load"),
+    ("billing", "fee_schedule", "load"),
 ]
 
 

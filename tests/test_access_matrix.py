@@ -100,6 +100,18 @@ EXPECTED = {
     "correspondence:information_request": same(405, anonymous=405),
     "correspondence:information_answer": same(405, anonymous=405),
     "correspondence:reviewer_question": same(405, anonymous=405),
+    # Termination, consolidation, additional reviewer (issue 14): POST only, intake staff and admins.
+    "closures:terminate": same(405, anonymous=405),
+    "closures:consolidate": same(405, anonymous=405),
+    "closures:additional_reviewer": same(405, anonymous=405),
+    # Fees and invoices: staff and managers read, staff write (POST only).
+    "billing:invoices": row(LOGIN, 200, 403, 403, 200),
+    "billing:issue": same(405, anonymous=405),
+    "billing:aging": row(LOGIN, 200, 403, 403, 200),
+    "billing:invoice": row(LOGIN, 200, 403, 403, 200),
+    "billing:payment": same(405, anonymous=405),
+    "billing:invoice_csv": row(LOGIN, 200, 403, 403, 200),
+    "billing:invoice_pdf": row(LOGIN, 200, 403, 403, 200),
     "implementation:report": row(LOGIN, 200, 403, 403, 200),
     "implementation:report_csv": row(LOGIN, 200, 403, 403, 200),
     "implementation:receipt": same(405, anonymous=405),  # POST only
@@ -146,6 +158,8 @@ MANAGER = {
     "reports:index": 200, "reports:export": 200, "reports:pdf_download": 200,
     "correspondence:list": 403, "correspondence:batch_pdf": 403, "correspondence:late_records": 403,
     "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
+    "billing:invoices": 200, "billing:aging": 200, "billing:invoice": 200, "billing:invoice_csv": 200,
+    "billing:invoice_pdf": 200,
     "implementation:report": 403, "implementation:report_csv": 403,
     "worklists:views": 403, "worklists:export_cases": 403, "worklists:export_review": 403,
     "worklists:export_correspondence": 403,
@@ -234,6 +248,8 @@ def concrete_url(route, name, pattern, world):
         return reverse(name, kwargs={"table": "by_category", "fmt": "csv"})
     if name in REPORT_PDF_URLS:
         return reverse(name, kwargs={"pk": world.report_pdf.pk})
+    if name and name.startswith("billing:") and "pk" in getattr(pattern.pattern, "converters", {}):
+        return reverse(name, kwargs={"pk": world.invoice.pk})
     if name in PUBLISHED_URLS:
         return reverse(name, kwargs={"number": world.published.case_number})
     if name and name.startswith("correspondence:"):
@@ -344,9 +360,33 @@ def _with_statistics(world):
     report_pdf.sha256, report_pdf.status, report_pdf.page_count = world.a.letter.sha256, ReportDocument.Status.READY, 1
     report_pdf.save()
     world.report_pdf = report_pdf
+    world.invoice = _ready_invoice(decided, PDF)
     world.manager = UserFactory(username="manager-w")
     world.manager.groups.add(Group.objects.get(name=Role.MANAGER))
     return world
+
+
+def _ready_invoice(decided, pdf):
+    """An invoice of the decided case's fee line, with a ready PDF (the engine's output stands in)."""
+    from django.core.files.base import ContentFile
+
+    from billing.models import FeeLine, FeeSchedule, Invoice, InvoiceDocument
+
+    line = FeeLine.objects.filter(case=decided).first() or FeeLine.objects.create(
+        case=decided, claims_administrator=decided.claims_administrator, kind="completed", review_type="standard",
+        earned_on=decided.decided_on, schedule=FeeSchedule.objects.first(), amount="345.00",
+    )
+    month = line.earned_on.replace(day=1)
+    invoice = Invoice.objects.create(claims_administrator=line.claims_administrator, month=month, number="INV-TEST-1",
+                                     issued_on=line.earned_on, line_count=1, total=line.amount)
+    FeeLine.objects.filter(pk=line.pk).update(invoice=invoice)
+    document = InvoiceDocument.objects.create(invoice=invoice, revision=1)
+    document.file.save("invoice.pdf", ContentFile(pdf), save=False)
+    import hashlib
+
+    document.sha256, document.status, document.page_count = hashlib.sha256(pdf).hexdigest(), InvoiceDocument.Status.READY, 1
+    document.save()
+    return invoice
 
 
 def test_access_matrix(client, rf, capsys):

@@ -286,6 +286,12 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_seed_case(result)
     ensure_open_cases(users, result)
     seed_demo_correspondence(users=users)
+    # Issue 14: a terminated and a withdrawn case, a consolidated pair, last month's invoices (one paid).
+    from billing.demo import seed_demo_billing
+    from closures.demo import seed_demo_closures
+
+    seed_demo_closures(users=users)
+    seed_demo_billing(users=users)
     from appeals.demo import seed_demo_after_decision  # appeals imports this module
 
     result.cases_created += seed_demo_after_decision(users=users)

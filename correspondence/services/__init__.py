@@ -39,6 +39,7 @@ from .notices import (
     notice_retry,
     notices_catch_up,
     request_notice_issue,
+    termination_notice_issue,
 )
 from .records import RecordUpload, missing_categories, records_mark_complete, records_receive, records_time_out
 from .requests import information_request_answer, information_request_create, information_requests_expire, reviewer_question_ask
@@ -83,5 +84,5 @@ __all__ = [
     "information_request_create", "information_requests_expire", "ineligibility_notice_issue", "letter_distribute",
     "mail_batch_mark_mailed", "mail_batch_prepare", "mail_batch_retry", "missing_categories", "noarfi_issue",
     "notice_retry", "notices_catch_up", "records_mark_complete", "records_receive", "records_time_out",
-    "request_notice_issue", "reviewer_question_ask", "stale_email_ids", "sync_records_clock",
+    "request_notice_issue", "reviewer_question_ask", "stale_email_ids", "sync_records_clock", "termination_notice_issue",
 ]

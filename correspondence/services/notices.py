@@ -117,6 +117,22 @@ def expedited_notice_issue(*, case: Case, requested_by=None, today: date | None 
     )
 
 
+@transaction.atomic
+def termination_notice_issue(*, case: Case, termination, requested_by=None, today: date | None = None) -> Notice:
+    """Notice of termination of review (9792.10.6(a)): every party, at once; once per case."""
+    case = case_services.case_lock(case)
+    existing = _existing(case, NoticeKind.TERMINATION)
+    if existing is not None:
+        return existing
+    if case.status not in (Case.Status.TERMINATED, Case.Status.WITHDRAWN):
+        raise ServiceError("only a terminated or withdrawn case gets a notice of termination", code="not_terminated")
+    today = today or timezone.localdate()
+    return _issue(
+        case=case, kind=NoticeKind.TERMINATION, roles=NOTICE_ROLES, issued_on=today, send_by=today,
+        requested_by=requested_by, content=notice_content.termination_content(case, termination=termination, issued_on=today),
+    )
+
+
 def request_notice_issue(*, request: InformationRequest, kind: str, requested_by=None, today: date | None = None) -> Notice:
     """The notice of an information request (to the party asked) or of the
     reviewer's request or its answer (to every party), once per request and kind."""

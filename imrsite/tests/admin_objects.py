@@ -238,6 +238,73 @@ def _service_accounts(n):
     ]
 
 
+def _terminations(n):
+    from closures.services import termination_record
+
+    return [
+        termination_record(case=open_case(), reason="authorized", reported_by_role="claims_administrator",
+                           reported_on=timezone.localdate())
+        for _ in range(n)
+    ]
+
+
+def _consolidations(n):
+    from closures.services import case_consolidate
+
+    made = []
+    for _ in range(n):
+        surviving = open_case()
+        absorbed = open_case(employee=surviving.employee, requesting_provider=surviving.requesting_provider,
+                             received_on=surviving.received_on, date_of_injury=surviving.date_of_injury)
+        made.append(case_consolidate(absorbed=absorbed, surviving=surviving))
+    return made
+
+
+def _approvals(n):
+    return [
+        reviewer_services.additional_reviewer_approval_record(
+            case=assigned_case().case, approved_on=timezone.localdate(), reference=f"AD-{next(_serial)}",
+            reason="Surgery and psychology items need two specialties.",
+        )
+        for _ in range(n)
+    ]
+
+
+def _fee_schedules(n):
+    from billing.models import FeeSchedule
+
+    return [
+        FeeSchedule.objects.create(effective_from=timezone.localdate() + timedelta(days=400 + next(_serial)),
+                                   review_type="standard", kind="completed", amount="350.00")
+        for _ in range(n)
+    ]
+
+
+def _fee_lines(n):
+    return [t.case.fee_line for t in _terminations(n)]
+
+
+def _invoices(n):
+    from billing import services as billing_services
+
+    invoices = []
+    for _ in range(n):
+        month = billing_services.month_start(timezone.localdate() - timedelta(days=40 + 31 * next(_serial)))
+        case = open_case(received_on=month - timedelta(days=5))
+        from closures.services import termination_record
+
+        termination_record(case=case, reason="authorized", reported_by_role="claims_administrator", reported_on=month)
+        invoices += billing_services.invoices_issue(month=month, claims_administrator=case.claims_administrator).invoices
+    return invoices
+
+
+def _payments(n):
+    from billing import services as billing_services
+
+    return [
+        billing_services.payment_record(invoice=invoice, amount="10.00", received_on=timezone.localdate())
+        for invoice in _invoices(n)
+    ]
 def _letter_receipts(n):
     from implementation.models import LetterReceipt
 
@@ -310,6 +377,13 @@ BUILDERS = {
     "correspondence.Notice": _notices,
     "correspondence.Delivery": _deliveries,
     "correspondence.MailBatch": _mail_batches,
+    "closures.Termination": _terminations,
+    "closures.Consolidation": _consolidations,
+    "reviewers.AdditionalReviewerApproval": _approvals,
+    "billing.FeeSchedule": _fee_schedules,
+    "billing.FeeLine": _fee_lines,
+    "billing.Invoice": _invoices,
+    "billing.Payment": _payments,
     "implementation.LetterReceipt": _letter_receipts,
     "implementation.ItemImplementation": _implementations,
     "appeals.Appeal": _appeals,
