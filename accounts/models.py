@@ -123,6 +123,9 @@ class AuditEvent(models.Model):
         API_TOKEN = "api.token", "API token issued"
         API_ACCOUNT = "api.account", "API service account changed"
         API_MANIFEST = "api.manifest", "API notice manifest read or acknowledged"
+        IMPLEMENTATION = "implementation.update", "Letter receipt or implementation of an overturned item recorded"
+        APPEAL = "appeal.update", "Appeal to the WCAB recorded or decided"
+        REMAND = "remand.create", "Remand opened as a new review"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # Users are deactivated, never deleted, so every row keeps its person.

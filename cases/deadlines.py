@@ -158,6 +158,32 @@ def appeal_deadline(*, served_on: date, by_mail: bool) -> date:
     return served_on + timedelta(days=days)
 
 
+# --- after the decision (issue 14) ----------------------------------------------
+
+def letter_receipt_presumed(*, sent_on: date, by_mail: bool, delivered_on: date | None = None) -> date:
+    """When the claims administrator received the letter, from its recorded
+    distribution: the recorded delivery date when there is one; otherwise the
+    sending date, plus the mail extension (CCP 1013(a), the same setting as
+    the filing window) when it was mailed."""
+    if delivered_on is not None:
+        return delivered_on
+    return sent_on + timedelta(days=settings.IMR_MAIL_SERVICE_EXTENSION_DAYS if by_mail else 0)
+
+
+def implementation_due(*, received_on: date, rendered: bool) -> date:
+    """Last day to implement an overturned item (8 CCR 9792.10.7(a)): services
+    not yet rendered authorized within 5 working days of receipt of the
+    determination; services already rendered reimbursed within 20 days."""
+    if rendered:
+        return received_on + timedelta(days=settings.IMR_IMPLEMENTATION_REIMBURSE_DAYS)
+    return add_business_days(received_on, settings.IMR_IMPLEMENTATION_AUTHORIZE_WORKING_DAYS)
+
+
+def days_late(*, due_on: date, done_on: date | None, today: date) -> int:
+    """Days past `due_on`, counted to when it was done, or to `today` while it is not."""
+    return max(0, ((done_on or today) - due_on).days)
+
+
 def records_days_late(*, due_on: date | None, received_on: date | None, today: date) -> int:
     """Days the claims administrator's records came (or are) late: counted to
     the day they arrived, or to `today` while they are missing."""

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "publications",
     "correspondence",
     "api",
+    "implementation",
+    "appeals",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +320,10 @@ IMR_PARTY_INFORMATION_BUSINESS_DAYS = int(os.environ.get("IMR_PARTY_INFORMATION_
 IMR_APPEAL_DAYS = 30  # LC 4610.6(h): from service of the determination
 # CCP 1013's 5 days for service by mail (unconfirmed: Matute v. LAUSD, 2015).
 IMR_APPEAL_MAIL_EXTENSION_DAYS = int(os.environ.get("IMR_APPEAL_MAIL_EXTENSION_DAYS", "5"))
+# After the decision (issue 14): implementation of overturned items (8 CCR
+# 9792.10.7(a)) from the claims administrator's receipt of the letter.
+IMR_IMPLEMENTATION_AUTHORIZE_WORKING_DAYS = 5  # services not yet rendered: authorize within 5 working days
+IMR_IMPLEMENTATION_REIMBURSE_DAYS = 20  # services already rendered: reimburse within 20 days
 # Channels that count as "sent electronically" for the 12-day records clock
 # (9792.10.5); fax among them is (unconfirmed).
 IMR_ELECTRONIC_CHANNELS = frozenset(env_list("IMR_ELECTRONIC_CHANNELS", "email,fax,portal"))

@@ -20,6 +20,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("decisions/", include("publications.urls")),
     path("correspondence/", include("correspondence.urls")),
+    path("implementation/", include("implementation.urls")),
+    path("appeals/", include("appeals.urls")),
     # The claims administrators' API at the published paths (/auth/realms/..., /apigw/...).
     path("", include("api.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from cases.models import Case, Party
@@ -243,21 +243,35 @@ def _qualifications(reviewer: Reviewer, categories: list[str], fits: Fits, on: d
 
 
 def earlier_answers(case: Case) -> dict[int, list[Assignment]]:
-    """reviewer id → this case's declined or withdrawn assignments, oldest first (one query)."""
+    """reviewer id → this case's declined or withdrawn assignments, oldest first,
+    and, when the case is a remand (appeals.Remand), the completed assignments
+    of the review the WCAB reversed (one query)."""
     answers: dict[int, list[Assignment]] = defaultdict(list)
     if case.pk is None:
         return answers
+    from appeals.models import Remand  # appeals reads cases and reviewers; imported here, not at load
+
+    # The reversed case's id as a scalar subquery (an InitPlan): both arms stay index scans on case_id.
+    reversed_case = Subquery(Remand.objects.filter(new_case_id=case.pk).values("original_case_id")[:1])
     for a in Assignment.objects.filter(
-        case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN]
-    ).order_by("assigned_at", "id"):
+        Q(case=case, status__in=[Assignment.Status.DECLINED, Assignment.Status.WITHDRAWN])
+        | Q(case_id=reversed_case, status=Assignment.Status.COMPLETED)
+    ).select_related("case").order_by("assigned_at", "id"):
         answers[a.reviewer_id].append(a)
     return answers
 
 
-def _answer_findings(result: "ReviewerCheck", answers: list[Assignment]) -> None:
+def _answer_findings(result: "ReviewerCheck", answers: list[Assignment], case_id: int | None = None) -> None:
     """A decline for a conflict of interest excludes the reviewer from the case
     for every caller (issue 19 item 2); other declines and withdrawals are notes."""
     for a in answers:
+        if case_id is not None and a.case_id != case_id:
+            # LC 4610.6(i): the WCAB reversed this reviewer's determination; the remand goes to another.
+            result.conflicts.append(Finding(
+                "remand_original_reviewer",
+                f"decided {a.case.number}, which the WCAB reversed: its remand goes to a different reviewer (LC 4610.6(i))",
+            ))
+            continue
         when = a.responded_at or a.withdrawn_at or a.assigned_at
         when_text = f"{timezone.localtime(when):%b %-d, %Y}" if when else "earlier"
         if a.status == Assignment.Status.DECLINED and a.decline_kind == Assignment.DeclineKind.CONFLICT:
@@ -344,7 +358,7 @@ def reviewer_check(
     _conflicts(reviewer, parties, result)
     if answers is None:
         answers = earlier_answers(case)
-    _answer_findings(result, answers.get(reviewer.pk, []))
+    _answer_findings(result, answers.get(reviewer.pk, []), case.pk)
     return result
 
 

@@ -100,6 +100,12 @@ EXPECTED = {
     "correspondence:information_request": same(405, anonymous=405),
     "correspondence:information_answer": same(405, anonymous=405),
     "correspondence:reviewer_question": same(405, anonymous=405),
+    "implementation:report": row(LOGIN, 200, 403, 403, 200),
+    "implementation:report_csv": row(LOGIN, 200, 403, 403, 200),
+    "implementation:receipt": same(405, anonymous=405),  # POST only
+    "implementation:item": same(405, anonymous=405),
+    "appeals:record": same(405, anonymous=405),
+    "appeals:decide": same(405, anonymous=405),
     # The claims administrators' API: bearer tokens only, a browser session opens nothing
     # (api/tests/test_access.py walks it per organization and token state).
     "api:token": same(405, anonymous=405),  # POST only
@@ -130,6 +136,7 @@ MANAGER = {
     "reports:index": 200, "reports:export": 200, "reports:pdf_download": 200,
     "correspondence:list": 403, "correspondence:batch_pdf": 403, "correspondence:late_records": 403,
     "correspondence:late_records_csv": 403, "correspondence:open": 404, "correspondence:notice_download": 404,
+    "implementation:report": 403, "implementation:report_csv": 403,
 }
 
 

@@ -339,6 +339,9 @@ def seed_demo(*, password: str | None = None) -> DemoResult:
     ensure_seed_case(result)
     ensure_open_cases(users, result)
     seed_demo_correspondence(users=users)
+    from appeals.demo import seed_demo_after_decision  # appeals imports this module
+
+    result.cases_created += seed_demo_after_decision(users=users)
     result.users_created += seed_demo_api(password=password or result.password, result=result)
     seed_demo_reports()  # last: publishes and counts what the steps above made
     return result

@@ -56,10 +56,21 @@ def test_seed_demo_opens_cases_at_every_stage():
     overdue = Case.objects.filter(status__in=Case.OPEN_STATUSES, due_on__lt=timezone.localdate())
     assert set(overdue.values_list("status", flat=True)) == {"awaiting_records", "in_review"}
     mine = Assignment.objects.filter(reviewer__user__username="reviewer")
-    assert set(mine.values_list("status", flat=True)) == {"offered", "accepted"}
+    # "completed": the two after-the-decision demo cases it decided (issue 14).
+    assert set(mine.values_list("status", flat=True)) == {"offered", "accepted", "completed"}
     assert Determination.objects.filter(reviewer__user__username="reviewer", status="draft").exists()
     assert Assignment.objects.filter(reviewer__user__username="reviewer2", status="accepted").count() >= 1
     assert Case.objects.filter(employee__name="José Núñez").exists()
+    # After the decision: an overturned item authorized late, and a remand decided by another reviewer.
+    from appeals.models import Remand
+    from implementation import selectors as implementation_selectors
+
+    late = [r for g in implementation_selectors.implementation_report() for r in g["rows"] if r.row.implementation]
+    assert [r.row.days_late for r in late] == [4]
+    remand = Remand.objects.select_related("new_case", "original_case").get()
+    assert remand.new_case.status == "decided"
+    assert remand.new_case.determinations.get().reviewer.user.username == "reviewer2"
+    assert remand.original_case.determinations.get().reviewer.user.username == "reviewer"
 
 
 def test_seed_demo_has_a_case_corrected_with_amended_letters():

@@ -228,6 +228,51 @@ def _service_accounts(n):
     ]
 
 
+def _letter_receipts(n):
+    from implementation.models import LetterReceipt
+
+    return [LetterReceipt.objects.create(case=CaseFactory(), received_on=timezone.localdate(), source="reported")
+            for _ in range(n)]
+
+
+def _implementations(n):
+    from implementation.models import ItemImplementation
+
+    rows = []
+    for _ in range(n):
+        case = CaseFactory()
+        rows.append(ItemImplementation.objects.create(
+            case=case, item=DisputedItemFactory(case=case), service="not_rendered", outcome="authorized",
+            on=timezone.localdate(),
+        ))
+    return rows
+
+
+def _appeal(outcome="pending"):
+    from appeals.models import Appeal
+
+    today = timezone.localdate()
+    return Appeal.objects.create(
+        case=CaseFactory(), decision="determination", petitioner="employee", adj_number=f"ADJ{next(_serial)}",
+        filed_on=today, grounds=["fraud"], served_on=today, deadline=today + timedelta(days=30), outcome=outcome,
+        outcome_on=None if outcome == "pending" else today,
+    )
+
+
+def _appeals(n):
+    return [_appeal() for _ in range(n)]
+
+
+def _remands(n):
+    from appeals.models import Remand
+
+    rows = []
+    for _ in range(n):
+        appeal = _appeal("reversed")
+        rows.append(Remand.objects.create(appeal=appeal, original_case=appeal.case, new_case=CaseFactory()))
+    return rows
+
+
 BUILDERS = {
     "accounts.User": _users,
     "api.ServiceAccount": _service_accounts,
@@ -255,6 +300,10 @@ BUILDERS = {
     "correspondence.Notice": _notices,
     "correspondence.Delivery": _deliveries,
     "correspondence.MailBatch": _mail_batches,
+    "implementation.LetterReceipt": _letter_receipts,
+    "implementation.ItemImplementation": _implementations,
+    "appeals.Appeal": _appeals,
+    "appeals.Remand": _remands,
 }
 
 
