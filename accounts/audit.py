@@ -239,20 +239,37 @@ def _case_id_of(obj, depth: int = 0):
     return None
 
 
-def admin_read(obj) -> AuditEvent | None:
-    """An admin opened the change (or view) page of `obj`: one row, as a web page read."""
+def admin_read(obj, *, page: str = "admin") -> AuditEvent | None:
+    """An admin opened the change (or view) page of `obj` (or its history or
+    delete confirmation, `page` says which): one row, as a web page read."""
     action = ADMIN_READ_ACTIONS.get(obj._meta.label_lower)
     if action is None:
         return None
-    return record(action, case=_case_id_of(obj), obj=obj, detail={"page": "admin"})
+    return record(action, case=_case_id_of(obj), obj=obj, detail={"page": page})
 
 
-def admin_list_read(model) -> AuditEvent | None:
-    """An admin opened the list of a model holding health information."""
+def admin_list_read(model, *, page: str = "admin") -> AuditEvent | None:
+    """An admin opened the list of a model holding health information (or
+    searched it from another model's autocomplete box: page "admin-autocomplete")."""
     label = model._meta.label_lower
     if label not in ADMIN_READ_ACTIONS:
         return None
-    return record(Action.CASE_LIST, detail={"page": "admin", "model": label})
+    return record(Action.CASE_LIST, detail={"page": page, "model": label})
+
+
+# Models whose str() is an identifier, not health information: kept in the admin's log as is.
+ADMIN_LOG_PLAIN_REPR = frozenset({"cases.case", "determinations.determination"})
+
+
+def admin_log_repr(obj) -> str:
+    """What Django admin's own log (django_admin_log.object_repr, and the
+    "added/changed/deleted" lines of its change messages) may show of `obj`:
+    its str() unless that could be health information (a person's name, a
+    treatment, a document title), then the model's name and id."""
+    label = obj._meta.label_lower
+    if label in ADMIN_READ_ACTIONS and label not in ADMIN_LOG_PLAIN_REPR:
+        return f"{obj._meta.verbose_name} {obj.pk}"
+    return str(obj)
 
 
 def _plain(value):

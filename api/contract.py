@@ -254,8 +254,8 @@ def case_result(case: Case) -> dict:
         "providerLastName": provider.last,
         "providerMidleInitial": provider.middle_initial,
         "providerSuffix": provider.suffix,
-        # The requesting physician's practice is not recorded as a party of its own.
-        "organizationName": "",
+        # The requesting physician's medical group or IPA, when intake recorded it.
+        "organizationName": case.medical_group.name if case.medical_group_id else "",
         "status": case.api_status,
         "extStatus": "",
         "terminationReason": "",

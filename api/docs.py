@@ -240,7 +240,15 @@ DOCUMENT_DOWNLOAD = dict(
 
 _UPLOAD_BODY = {
     "multipart/form-data": inline_serializer(
-        "UploadRequest", fields={"file": serializers.FileField(help_text="The PDF (Content-Type application/pdf; file name ending in .pdf).")}
+        "UploadRequest",
+        fields={
+            "file": serializers.FileField(help_text="The PDF (Content-Type application/pdf; file name ending in .pdf)."),
+            "category": serializers.ChoiceField(
+                choices=["A", "B", "C", "D"], required=False,
+                help_text="The records category of 8 CCR 9792.10.5(a)(1): A treating physician's reports (the default), "
+                "B the application, C UR correspondence, D materials in support of the request.",
+            ),
+        },
     )
 }
 _FILESIZE = OpenApiParameter(
@@ -254,7 +262,8 @@ UPLOAD = dict(
     description=(
         "One PDF in a multipart part named `file`. It must be a real, unencrypted PDF without scripts or "
         "embedded files (its content is checked, not its name), no larger than the limit (DOCUMENT_MAX_UPLOAD_BYTES; "
-        "the contract allows up to 500 MB). The document enters the case's records with its time of receipt."
+        "the contract allows up to 500 MB). The document enters the case's records with its time of receipt, "
+        "under the records category of the optional `category` part (A, the treating physician's reports, if none)."
     ),
     parameters=[_CASE_NUMBER, _FILESIZE],
     request=_UPLOAD_BODY,

@@ -66,7 +66,7 @@ def case_search_page(qs, *, offset: int, limit: int) -> list:
     from cases.models import DisputedItem
 
     return list(
-        qs.select_related("employee", "employer", "claims_administrator", "requesting_provider")
+        qs.select_related("employee", "employer", "claims_administrator", "requesting_provider", "medical_group")
         .prefetch_related(Prefetch("items", queryset=DisputedItem.objects.order_by("position", "id")))[offset : offset + limit]
     )
 

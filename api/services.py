@@ -145,20 +145,30 @@ def handles_for(items, *, case) -> dict:
 # --- uploads ---------------------------------------------------------------------------
 
 
-def records_upload(*, account: ServiceAccount, case, uploaded_file, title: str = ""):
+# The records category (8 CCR 9792.10.5(a)(1)) an upload is filed under when
+# the caller does not say: the treating physician's reports, what the
+# published "MedicalRecords" uploads are. A `category` part says otherwise.
+DEFAULT_UPLOAD_CATEGORY = "A"
+
+
+def records_upload(*, account: ServiceAccount, case, uploaded_file, title: str = "", category: str = ""):
     """A claims administrator's records, entered in the case's records checklist
     as received from the claims administrator now (the time the records clock
-    reads), through correspondence's `records_receive`, which stores them with
-    the same service as the browser upload (cases.services.documents_add:
-    content-checked PDF, size limit, virus-scan hook, hashed, stored under a
-    generated name, all or nothing). The category (A)-(D) is left for staff
-    to classify: the published upload does not say it."""
-    from cases.models import PartyRole
+    reads) under a records category (A)-(D) (`category`, else
+    DEFAULT_UPLOAD_CATEGORY), through correspondence's `records_receive`, which
+    stores them with the same service as the browser upload
+    (cases.services.documents_add: content-checked PDF, size limit, virus-scan
+    hook, hashed, stored under a generated name, all or nothing)."""
+    from cases.models import PartyRole, RecordsCategory
     from correspondence import services as correspondence_services
 
+    category = (category or DEFAULT_UPLOAD_CATEGORY).strip().upper()
+    if category not in RecordsCategory.values:
+        raise ServiceError("category must be one of A, B, C or D (8 CCR 9792.10.5(a)(1))", field="category", code="category")
     return correspondence_services.records_receive(
         case=case,
         uploads=[correspondence_services.RecordUpload(uploaded_file=uploaded_file, title=title, author=account.organization.name)],
         received_from=PartyRole.CLAIMS_ADMINISTRATOR,
+        category=category,
         user=account.user,
     )[0]

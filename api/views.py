@@ -361,7 +361,7 @@ class UploadView(ApiView):
     def post(self, request, number):
         case = self.case(number)
         uploaded = self._file(request)
-        return self._store(case, uploaded)
+        return self._store(case, uploaded, request)
 
     def _file(self, request):
         from django.http.multipartparser import MultiPartParserError
@@ -406,12 +406,14 @@ class UploadView(ApiView):
             raise ApiError(415, "Only application/pdf is accepted", code="part_type")
         return uploaded
 
-    def _store(self, case, uploaded):
+    def _store(self, case, uploaded, request):
         from pathlib import PurePath
 
         title = PurePath(uploaded.name).stem[:200]
+        # The optional `category` part (A-D), read with the file (parsed in `_file`).
+        category = request._request.POST.get("category", "")
         try:
-            services.records_upload(account=self.account, case=case, uploaded_file=uploaded, title=title)
+            services.records_upload(account=self.account, case=case, uploaded_file=uploaded, title=title, category=category)
         except ServiceError as exc:
             raise ApiError(UPLOAD_ERRORS.get(exc.code, 400), exc.message, code=exc.code or "refused") from exc
         finally:
@@ -430,7 +432,7 @@ class LegacyUploadView(UploadView):
         if match is None:
             raise ApiError(400, "The file name must be {caseNumber}_{NNN}.pdf", code="legacy_name")
         case = self.case(match["number"].upper())
-        return self._store(case, uploaded)
+        return self._store(case, uploaded, request)
 
 
 # --- anything else under the API's root ------------------------------------------------------

@@ -45,6 +45,67 @@ class AuditedAdminMixin:
             audit.admin_read(original)
         return response
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The history page names the object and lists what was changed: a read like the change page.
+        response = super().history_view(request, object_id, extra_context)
+        obj = (getattr(response, "context_data", None) or {}).get("object")
+        if response.status_code == 200 and obj is not None:
+            audit.admin_read(obj, page="admin-history")
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # The confirmation page shows the object and everything that would go with it.
+        response = super().delete_view(request, object_id, extra_context)
+        obj = (getattr(response, "context_data", None) or {}).get("object")
+        if request.method == "GET" and response.status_code == 200 and obj is not None:
+            audit.admin_read(obj, page="admin-delete")
+        return response
+
     def construct_change_message(self, request, form, formsets, add=False):
         setattr(request, audit.ADMIN_CHANGE_REQUEST_ATTR, audit.admin_change_detail(form, formsets, add=add))
-        return super().construct_change_message(request, form, formsets, add)
+        message = super().construct_change_message(request, form, formsets, add)
+        # Django names each inline row added, changed or deleted by its str() (a treatment, a
+        # document's title): Django's own log keeps only what audit.admin_log_repr allows.
+        inline_objects = []
+        for formset in formsets or ():
+            inline_objects += list(getattr(formset, "new_objects", []))
+            inline_objects += [obj for obj, _ in getattr(formset, "changed_objects", [])]
+            inline_objects += list(getattr(formset, "deleted_objects", []))
+        entries = [entry for entry in message if isinstance(entry, dict) and {"added", "changed", "deleted"} & entry.keys()]
+        for entry, obj in zip(entries, inline_objects):
+            (inner,) = entry.values()
+            if "object" in inner:
+                inner["object"] = audit.admin_log_repr(obj)
+        return message
+
+    # Django admin's own log (django_admin_log.object_repr) keeps str(obj): a person's
+    # name or a treatment for some models. It keeps audit.admin_log_repr instead.
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        _log_repr_scrub([entry], {str(obj.pk): obj})
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        _log_repr_scrub([entry], {str(obj.pk): obj})
+        return entry
+
+    def log_deletions(self, request, queryset):
+        objects = {str(obj.pk): obj for obj in queryset}
+        entries = super().log_deletions(request, queryset)
+        _log_repr_scrub(entries if isinstance(entries, list) else [entries], objects)
+        return entries
+
+
+def _log_repr_scrub(entries, objects):
+    from django.contrib.admin.models import LogEntry
+
+    for entry in entries:
+        obj = objects.get(str(getattr(entry, "object_id", "")))
+        if obj is None or entry.pk is None:
+            continue
+        safe = audit.admin_log_repr(obj)[:200]
+        if entry.object_repr != safe:
+            LogEntry.objects.filter(pk=entry.pk).update(object_repr=safe)
+            entry.object_repr = safe

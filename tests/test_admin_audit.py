@@ -170,3 +170,77 @@ def test_a_refused_save_is_a_read_and_a_good_one_a_change(admin_client, world):
     before = last_id()
     assert admin_client.post(url, data).status_code == 200  # shown again with the error
     assert [(e.action, e.case) for e in rows_after(before)] == [(A.CASE_VIEW, case)]
+
+
+# --- history, delete confirmation, autocomplete; Django's own log ------------------------------
+
+
+def test_the_history_page_is_a_read_too(admin_client, world):
+    case = world.a.case
+    before = last_id()
+    response = admin_client.get(reverse("admin:cases_case_history", args=[case.pk]))
+    assert response.status_code == 200
+    (event,) = rows_after(before)
+    assert (event.user, event.action, event.case, event.object_id, event.detail) == (
+        world.admin, A.CASE_VIEW, case, str(case.pk), {"page": "admin-history"}
+    )
+
+
+def test_the_delete_confirmation_is_a_read_and_the_log_keeps_no_name(admin_client, world):
+    from django.contrib.admin.models import LogEntry
+
+    from cases.models import Party
+
+    person = Party.objects.create(kind=Party.Kind.PERSON, name="Sentinel Namesake", first_name="Sentinel", last_name="Namesake")
+    url = reverse("admin:cases_party_delete", args=[person.pk])
+    before = last_id()
+    assert admin_client.get(url).status_code == 200
+    (event,) = rows_after(before)
+    assert (event.action, event.object_type, event.detail) == (A.CASE_VIEW, "cases.party", {"page": "admin-delete"})
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    entry = LogEntry.objects.get(object_id=str(person.pk), content_type__model="party")
+    assert "Sentinel" not in entry.object_repr and entry.object_repr == f"party {person.pk}"
+
+
+def test_an_autocomplete_search_of_people_is_a_list_read(admin_client, world):
+    params = {"app_label": "cases", "model_name": "case", "field_name": "employee", "term": world.a.case.employee.last_name}
+    before = last_id()
+    response = admin_client.get(reverse("admin:autocomplete"), params)
+    assert response.status_code == 200 and response.json()["results"]
+    (event,) = rows_after(before)
+    assert (event.user, event.action, event.detail) == (
+        world.admin, A.CASE_LIST, {"page": "admin-autocomplete", "model": "cases.party"}
+    )
+    assert world.a.case.employee.last_name not in json.dumps(event.detail)  # the term typed is not kept
+    # A refused search lists nothing and records no read.
+    before = last_id()
+    assert admin_client.get(reverse("admin:autocomplete"), {**params, "field_name": "nope"}).status_code == 403
+    assert A.CASE_LIST not in [e.action for e in rows_after(before)]
+
+
+def test_django_s_admin_log_keeps_no_health_information(admin_client, world):
+    from django.contrib.admin.models import LogEntry
+
+    person = world.a.case.employee
+    url = reverse("admin:cases_party_change", args=[person.pk])
+    data = form_data(admin_client.get(url))
+    data["phone"] = "555-0142"
+    assert admin_client.post(url, data).status_code == 302
+    entry = LogEntry.objects.filter(object_id=str(person.pk), content_type__model="party").latest("pk")
+    assert person.name not in entry.object_repr and entry.object_repr == f"party {person.pk}"
+
+    # A case keeps its number; its inline items are named by id, never by their treatment.
+    case = world.a.case
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    data = form_data(admin_client.get(url))
+    description = next(key for key in data if key.startswith("items-") and key.endswith("-description"))
+    data[description] = "Sentinel item: twelve (12) acupuncture sessions"
+    assert admin_client.post(url, data).status_code == 302
+    entry = LogEntry.objects.filter(object_id=str(case.pk), content_type__model="case").latest("pk")
+    assert entry.object_repr == case.number
+    item = case.items.first()
+    assert entry.get_change_message() and "Sentinel" not in entry.change_message
+    assert f"disputed item {item.pk}" in entry.get_change_message()
+    # The history page shows the same.
+    history = admin_client.get(reverse("admin:cases_case_history", args=[case.pk])).content.decode()
+    assert "acupuncture" not in history and "Sentinel" not in history

@@ -131,8 +131,28 @@ def test_an_upload_enters_the_case_records_with_its_receipt_time(client, world, 
     assert response.status_code == 200 and response.content == b'{"status":200,"msg":"OK"}'
     document = CaseDocument.objects.get(case=case, uploaded_by=world.a.account.user)
     assert (document.kind, document.title, document.page_count, document.author) == ("medical_record", "Progress report 2026", 3, "Alpha Claims Services")
+    # Filed in the records checklist: from the claims administrator, category (A) unless the caller says otherwise.
+    assert (document.received_from, document.records_category) == ("claims_administrator", "A")
     assert document.sha256 == hashlib.sha256(pdf_bytes(3)).hexdigest() and document.received_on is not None and document.created_at
     assert AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_UPLOAD, case=case, user=world.a.account.user).count() == 1
+
+
+@pytest.mark.parametrize("category, kind", [("A", "medical_record"), ("b", "application"), ("C", "ur_correspondence"), ("D", "provider_submission")])
+def test_an_upload_says_its_records_category(client, world, as_a, category, kind):
+    case = world.a.open_case
+    assert upload(client, as_a, case.number, category=category).status_code == 200
+    document = CaseDocument.objects.get(case=case, uploaded_by=world.a.account.user)
+    assert (document.records_category, document.kind) == (category.upper(), kind)
+
+
+@pytest.mark.parametrize("category", ["E", "AB", "medical"])
+def test_an_unknown_records_category_is_refused_and_nothing_is_stored(client, world, as_a, settings, category):
+    case = world.a.open_case
+    before = _files(settings)
+    response = upload(client, as_a, case.number, category=category)
+    assert response.status_code == 400 and "category" in response.json()["msg"]
+    assert not CaseDocument.all_objects.filter(case=case, uploaded_by=world.a.account.user).exists()
+    assert _files(settings) == before
 
 
 def test_the_legacy_upload_takes_the_case_from_the_file_name(client, world, as_a):

@@ -88,7 +88,8 @@ def test_an_upload_enters_the_records_checklist(client, world, notices, as_a):
                            HTTP_FILESIZE=str(len(PDF)), **as_a)
     assert response.status_code == 200
     document = CaseDocument.objects.get(case=case_a, title="PR-2")
-    assert document.received_from == PartyRole.CLAIMS_ADMINISTRATOR and document.records_category == ""
+    # Filed under category (A), the treating physician's reports, when the upload does not say (api.services).
+    assert document.received_from == PartyRole.CLAIMS_ADMINISTRATOR and document.records_category == "A"
     assert before <= document.received_at <= timezone.now()
     names = [r["name"] for r in client.get(BASE + f"docs/search/cn/{case_a.number}", **as_a).json()["results"]]
     assert "PR-2" in names

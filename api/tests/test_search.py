@@ -70,6 +70,17 @@ def test_json_result_fields_in_the_published_order(client, world, as_a):
     assert result["modificationDate"].endswith("Z") and len(result["modificationDate"]) == 24
 
 
+def test_organization_name_is_the_requesting_physician_s_medical_group(client, world, as_a):
+    case = world.a.open_case
+    case.medical_group = OrganizationFactory(name="Central Valley Medical Group IPA")
+    case.save(update_fields=["medical_group"])
+    (result,) = search(client, as_a, {"IMRID": case.number}).json()["results"]
+    assert result["organizationName"] == "Central Valley Medical Group IPA"
+    rows = {row[1]: dict(zip(contract.SEARCH_CSV_COLUMNS, row)) for row in csv.reader(io.StringIO(
+        search(client, as_a, {"IMRID": case.number}, accept="text/plain").content.decode()))}
+    assert rows[case.number]["organizationName"] == "Central Valley Medical Group IPA"
+
+
 def test_csv_has_the_published_columns_and_quoted_fields_span_lines(client, world, as_a):
     response = search(client, as_a, {"sort": [{"property": "caseNumber"}]}, accept="text/plain")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")

@@ -226,6 +226,14 @@ def open_cases(today: date) -> list[tuple[dict, dict]]:
                     records_complete=d(35),
                     items=[("Right knee arthroscopy with partial medial meniscectomy", "Surgery", "MTUS ACOEM Practice Guidelines")]),
          {"reviewer": "reviewer2", "accept": True}),
+        # Decided, then corrected: the first letter cited the wrong guideline pages; amended letters issued.
+        (_open_case(key="WC-2026-0262318", first="Graciela", last="Montoya", sex="female", born=date(1969, 10, 11),
+                    employer="Kern County Water Agency", administrator="Sequoia Employers Insurance", provider=ortho,
+                    diagnosis="Primary osteoarthritis, left knee (M17.12)", received=d(30), assigned=d(28),
+                    records_complete=d(20),
+                    items=[("Left total knee arthroplasty", "Surgery", "MTUS ACOEM Practice Guidelines")]),
+         {"reviewer": "reviewer2", "accept": True, "decide": "upheld",
+          "correct": "The rationale cited the wrong pages of the knee guideline (pages 343-345, not 334-335)."}),
         (_open_case(key="WC-2026-0310456", first="Dmitri", last="Volkov", sex="male", born=date(1988, 2, 27),
                     employer="High Desert Roofing, Inc.", administrator="Mission Bay Indemnity", provider=pain,
                     diagnosis="Lumbar radiculopathy (M54.16)", received=d(9),
@@ -268,6 +276,42 @@ def _advance(case: Case, plan: dict, users: dict) -> None:
         )
 
 
+def _decide(case: Case, plan: dict, users: dict, *, pages: str, rationale: str) -> Determination:
+    """The accepted reviewer decides every item (`plan["decide"]`) and finalizes; letters are requested on commit."""
+    reviewer = Reviewer.objects.get(user=users[plan["reviewer"]])
+    determination = (
+        case.determinations.filter(status=Determination.Status.DRAFT).first()
+        or determination_services.determination_start(case=case, reviewer=reviewer)
+    )
+    guideline = Guideline.objects.get(name="MTUS ACOEM Practice Guidelines")
+    determination_services.determination_save_draft(
+        determination=determination,
+        clinical_case_summary=(
+            "This is a 56 year old female who injured her left knee climbing from a service truck. Radiographs show "
+            "bone-on-bone medial joint space narrowing; she has had injections and twelve physical therapy visits."
+        ),
+        decisions=[
+            determination_services.DecisionData(
+                item_id=row.item_id, decision=plan["decide"], guideline=guideline, section="Knee Complaints", pages=pages,
+                rationale=rationale,
+            )
+            for row in determination.decisions.all()
+        ],
+    )
+    return determination_services.determination_finalize(determination=determination, user=reviewer.user)
+
+
+def _correct(case: Case, plan: dict, users: dict) -> Determination:
+    """An admin opens a correction of the final determination (the reason is printed on the amended
+    letters); the reviewer corrects the rationale and finalizes: amended letters are requested."""
+    final = case.determinations.get(status=Determination.Status.FINAL)
+    determination_services.correction_open(determination=final, reason=plan["correct"], opened_by=users["admin"])
+    return _decide(case, plan, users, pages="343-345", rationale=(
+        "The guideline recommends arthroplasty after failed conservative care with radiographic end-stage disease, "
+        "as here; the criteria for the procedure are not met only because the body mass index is not documented."
+    ))
+
+
 def ensure_open_cases(users: dict, result: DemoResult, today: date | None = None) -> None:
     today = today or timezone.localdate()
     for spec, plan in open_cases(today):
@@ -276,6 +320,15 @@ def ensure_open_cases(users: dict, result: DemoResult, today: date | None = None
         with transaction.atomic():
             case = bundle_import.import_bundle(bundle.parse_bundle({"cases": [copy.deepcopy(spec)]}))[0]
             _advance(case, plan, users)
+            if plan.get("decide"):
+                _decide(case, plan, users, pages="334-335", rationale=(
+                    "The guideline recommends arthroplasty after failed conservative care with radiographic end-stage "
+                    "disease; the body mass index the criteria require is not documented."
+                ))
+        if plan.get("correct"):
+            # Its own transaction: the first letters are requested (on commit) before the correction supersedes them.
+            with transaction.atomic():
+                _correct(case, plan, users)
         result.cases_created.append(case.number)
 
 

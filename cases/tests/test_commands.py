@@ -74,6 +74,19 @@ def test_seed_demo_opens_cases_at_every_stage():
     assert remand.original_case.determinations.get().reviewer.user.username == "reviewer"
 
 
+def test_seed_demo_has_a_case_corrected_with_amended_letters():
+    seed(password=PASSWORD)
+    case = Case.objects.get(claim_number="WC-2026-0262318")
+    assert case.status == Case.Status.DECIDED
+    first, corrected = case.determinations.order_by("version")
+    assert (first.status, corrected.status) == (Determination.Status.SUPERSEDED, Determination.Status.FINAL)
+    assert corrected.supersedes == first and "wrong pages" in corrected.correction_reason
+    assert corrected.correction_opened_by.username == "admin" and corrected.reviewer.user.username == "reviewer2"
+    assert corrected.decisions.get().pages == "343-345" and first.decisions.get().pages == "334-335"
+    assert set(Letter.objects.filter(determination=first).values_list("variant", flat=True)) == {"parties", "public"}
+    assert set(Letter.objects.filter(determination=corrected).values_list("variant", flat=True)) == {"parties", "public"}
+
+
 def test_seed_demo_twice_adds_nothing():
     seed(password=PASSWORD)
     counts = (Case.objects.count(), get_user_model().objects.count(), Letter.objects.count(), Assignment.objects.count())

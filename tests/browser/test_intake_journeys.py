@@ -145,9 +145,14 @@ def test_decline_for_a_conflict_then_accept_then_withdraw(new_page, people):
     expect(assignment).to_contain_text("offer withdrawn by intake")
     check_page(intake, "i05 intake case reassignable")
 
-    # The reviewer has lost the case.
+    # The reviewer has lost the case, and is told why.
     response = review2.goto(f"/review/{case.number}/")
     assert response.status == 404
+    review2.goto("/accounts/notifications/")
+    told = review2.locator("main").get_by_text(re.compile(rf"{case.number}.*withdrawn"))
+    expect(told.first).to_be_visible()
+    expect(review2.locator("main")).to_contain_text("The reviewer is on leave from tomorrow.")
+    check_page(review2, "i05b reviewer told of the withdrawal")
 
 
 def test_a_misfiled_document_is_withdrawn_from_the_reviewers_file(new_page, people, tmp_path):
