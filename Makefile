@@ -43,12 +43,10 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo -n apt-get update -qq && sudo -n apt-get install -y -qq chromium; fi; }
 
-# The suite in parallel processes (pytest-xdist; each has its own test database and
-# Redis database); a module's tests stay in one process. TEST_PROCESSES=0 runs it in one.
-TEST_PROCESSES ?= 2
+# The suite in two processes at once (scripts/run_tests.py); PYTEST_ARGS runs one pytest with them.
 test: venv chromium
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null
-	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	$(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
 # Outages for real (README "Operations: outages and recovery"): the tests in
 # tests/faults start their own PostgreSQL cluster, redis-server, Celery

@@ -6,7 +6,6 @@ in-process, DEBUG on.
 """
 
 import os
-from urllib.parse import urlsplit
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -187,13 +186,6 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Celery -------------------------------------------------------------
 # Without REDIS_URL tasks run in-process, so a first run needs no broker.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
-    # Parallel test processes (`make test` runs pytest-xdist) each get their own
-    # Redis database, as each gets its own test database: a Celery worker a test
-    # starts must never take another process's tasks.
-    _url = urlsplit(REDIS_URL)
-    _db = (int(_url.path.strip("/") or 0) + int(os.environ["PYTEST_XDIST_WORKER"][2:])) % 16
-    REDIS_URL = _url._replace(path=f"/{_db}").geturl()
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -350,6 +350,49 @@ def _remands(n):
     return rows
 
 
+def _reminder_rules(n):
+    from reminders.models import ReminderRule
+
+    return [
+        ReminderRule.objects.create(name=f"Rule {next(_serial)}", clock="offer_unanswered", offset=1, audience="reviewer")
+        for _ in range(n)
+    ]
+
+
+def _sent_reminders(n):
+    from django.utils import timezone
+
+    from reminders.models import SentReminder
+
+    rule = _reminder_rules(1)[0]
+    now = timezone.now()
+    return [
+        SentReminder.objects.create(rule=rule, case=open_case(), event=f"event-{next(_serial)}", due_at=now, sent_at=now)
+        for _ in range(n)
+    ]
+
+
+def _reminder_deliveries(n):
+    from django.utils import timezone
+
+    from reminders.models import ReminderDelivery
+
+    return [
+        ReminderDelivery.objects.create(reminder=sent, user=UserFactory(role=Role.INTAKE), channel="in_app",
+                                        created_at=timezone.now())
+        for sent in _sent_reminders(n)
+    ]
+
+
+def _reminder_schedules(n):
+    from django.utils import timezone
+
+    from reminders.models import ReminderSchedule
+
+    return [ReminderSchedule.objects.update_or_create(case=open_case(), defaults={"next_at": timezone.now()})[0]
+            for _ in range(n)]
+
+
 BUILDERS = {
     "accounts.User": _users,
     "api.ServiceAccount": _service_accounts,
@@ -389,6 +432,10 @@ BUILDERS = {
     "appeals.Appeal": _appeals,
     "appeals.Remand": _remands,
     "worklists.SavedView": _saved_views,
+    "reminders.ReminderRule": _reminder_rules,
+    "reminders.SentReminder": _sent_reminders,
+    "reminders.ReminderDelivery": _reminder_deliveries,
+    "reminders.ReminderSchedule": _reminder_schedules,
 }
 
 
