@@ -217,7 +217,7 @@ def test_invoice_page_and_exports_show_the_services_figures(client, intake_user,
     html = client.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
     line = invoice.lines.get()
     assert line.case.number in html and "$115.00" in html
-    csv_text = client.get(reverse("billing:invoice_csv", args=[invoice.pk])).content.decode("utf-8-sig")
+    csv_text = b"".join(client.get(reverse("billing:invoice_csv", args=[invoice.pk])).streaming_content).decode("utf-8-sig")
     assert f"{invoice.number}," in csv_text and ",115.00" in csv_text and "Total,,,,,,,,,115.00" in csv_text
     pdf = client.get(reverse("billing:invoice_pdf", args=[invoice.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -166,7 +166,7 @@ def test_records_per_category_late_flags_and_penalty_exposure(django_capture_on_
     assert RecordsCompletion.objects.get(case=case).missing == ["D"]
     checklist = selectors.records_checklist(case)
     assert checklist.days_late == 4 and checklist.penalty == 4 * settings.IMR_LATE_RECORDS_PENALTY_PER_DAY
-    with pytest.raises(ServiceError, match="already complete"):
+    with pytest.raises(ServiceError, match="already marked complete"):
         services.records_mark_complete(case=case, on=due + timedelta(days=4), user=intake_user)
     # The report per claims administrator, and its CSV.
     late = selectors.late_records()

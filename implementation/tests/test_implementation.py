@@ -218,7 +218,7 @@ def test_report_per_claims_administrator_and_csv(intake_user):
     assert early[0]["late"] == 1 and early[0]["open"] == 1
     # The CSV: one row per overturned item; late ones carry their days late.
     response = _client(intake_user).get(reverse("implementation:report_csv"))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [r["case_number"] for r in rows] == [case.number, case.number]
     assert rows[0]["outcome"] == "authorized" and rows[0]["done_on"] == late_on.isoformat()
     late_only = _client(intake_user).get(reverse("implementation:report"), {"late": "on"}).content.decode()
