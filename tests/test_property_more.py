@@ -56,10 +56,24 @@ def refused(response):
     return any(m.level >= message_levels.WARNING for m in added)
 
 
+OUTCOMES = []
+
+
+@pytest.fixture(autouse=True)
+def _both_outcomes_reached():
+    """A fuzzed form must both succeed and refuse at least once: examples that all
+    404 (or all pass) would test nothing."""
+    OUTCOMES.clear()
+    yield
+    if OUTCOMES:
+        assert set(OUTCOMES) == {True, False}, f"every example was {'refused' if OUTCOMES[0] else 'accepted'}"
+
+
 def check(client, url, data):
     before = snapshot()
     response = client.post(url, data)
     assert response.status_code < 500
+    OUTCOMES.append(refused(response))
     if refused(response):
         assert response.status_code in (302, 400, 403, 404, 405, 409), response.status_code
         after = snapshot()
@@ -132,7 +146,8 @@ def test_information_request_and_answer(intake, intake_user, django_capture_on_c
             url = reverse("correspondence:information_answer", args=[case.number, request.pk])
         else:
             url = reverse("correspondence:information_request", args=[case.number])
-        check(intake, url, {"role": "employee", "question": "Is the form signed?", "answer": "", "document": "", **changes})
+        check(intake, url, {"role": "employer", "question": "Is the form signed?", "answer": "Signed page received.", "document": "",
+                           **changes})
 
     run()
 
@@ -234,7 +249,7 @@ def test_payment(intake, django_capture_on_commit_callbacks):
     terminated_in(LAST_MONTH)
     with django_capture_on_commit_callbacks(execute=True):
         invoice = billing_services.invoices_issue(month=LAST_MONTH).invoices[0]
-    amounts = st.one_of(values, st.decimals(allow_nan=True, allow_infinity=True).map(str))
+    amounts = st.one_of(st.just("1.00"), values, st.decimals(allow_nan=True, allow_infinity=True).map(str))
 
     @FUZZ
     @given(overrides({"amount", "received_on", "reference"}), amounts)
