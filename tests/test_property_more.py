@@ -32,6 +32,8 @@ from .test_property_forms import FUZZ, overrides, values
 
 pytestmark = pytest.mark.django_db
 
+settings_small = settings(FUZZ, max_examples=10)  # where each success costs a freshly decided or screened case
+
 # Rows that record the attempt itself, not what the form changes.
 NOT_FORM_DATA = {"accounts.auditevent", "sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog",
                  "admin.logentry", "django_celery_results.taskresult"}
@@ -153,11 +155,48 @@ def test_information_request_and_answer(intake, intake_user, django_capture_on_c
 
 
 def test_records_complete_on_a_screened_case(intake, django_capture_on_commit_callbacks):
-    @FUZZ
+    @settings_small
     @given(overrides({"on"}))
     def run(changes):
         case = screened(django_capture_on_commit_callbacks)
         check(intake, reverse("cases:records_complete", args=[case.number]), {"on": TODAY.isoformat(), **changes})
+
+    run()
+
+
+def test_reviewer_question(django_capture_on_commit_callbacks):
+    from reviewers.services import reviewer_assign
+
+    case = new_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        screen_eligible(case)
+    reviewer = ReviewerFactory()
+    reviewer_assign(case=case, reviewer=reviewer, accepted=True, check_capacity=False)
+    client = login(reviewer.user)
+
+    @FUZZ
+    @given(overrides({"role", "question"}))
+    def run(changes):
+        check(client, reverse("correspondence:reviewer_question", args=[case.number]),
+              {"role": PartyRole.REQUESTING_PROVIDER, "question": "Send the last two PT progress notes.", **changes})
+
+    run()
+
+
+def test_batch_mailed(intake, intake_user, django_capture_on_commit_callbacks):
+    state = {}
+
+    @settings_small
+    @given(overrides({"on"}))
+    def run(changes):
+        if "batch" not in state:
+            screened(django_capture_on_commit_callbacks)  # notices to print
+            with django_capture_on_commit_callbacks(execute=True):
+                state["batch"] = correspondence_services.mail_batch_prepare(user=intake_user)
+        response = check(intake, reverse("correspondence:batch_mailed", args=[state["batch"].pk]),
+                         {"on": TODAY.isoformat(), **changes})
+        if not refused(response):
+            state.clear()
 
     run()
 
@@ -411,5 +450,3 @@ def test_a_saved_view_name_is_escaped_for_the_role_it_is_shared_with(intake_user
         response = reader.get(page, follow=True)
         assert "<script>alert" not in response.content.decode(), page
 
-
-settings_small = settings(FUZZ, max_examples=10)  # each success costs a decided case
