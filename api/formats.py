@@ -4,6 +4,7 @@ import csv
 import io
 
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -13,6 +14,14 @@ class LenientJSONParser(JSONParser):
     a form type); an empty body is no criteria."""
 
     media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            # json.loads gives up on deep nesting ({"a":{"a":...}} a few thousand deep)
+            # with RecursionError, which DRF's parser does not turn into a 400.
+            raise ParseError("JSON parse error - nested too deeply") from exc
 
 
 def _accept_entries(header: str):

@@ -219,3 +219,11 @@ def test_name_and_address_parsing():
     assert contract.address_parts("P.O. Box 138009, Sacramento, CA 95813-8009") == contract.AddressParts("P.O. Box 138009", "", "Sacramento", "CA", "95813-8009")
     assert contract.address_parts("somewhere unknown") == contract.AddressParts("somewhere unknown")
     assert contract.address_parts("") == contract.AddressParts()
+
+
+@pytest.mark.parametrize("body", ['{"a":' * 5000 + "1" + "}" * 5000, "[" * 5000 + "]" * 5000])
+def test_json_nested_too_deeply_is_a_400_not_a_500(client, world, as_a, body):
+    # Found by tests/test_property_api.py: json.loads raised RecursionError, answered 500.
+    response = search(client, as_a, raw=body)
+    assert response.status_code == 400
+    assert response.json()["status"] == 400

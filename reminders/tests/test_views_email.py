@@ -35,10 +35,19 @@ def test_a_wrong_choice_is_refused_naming_the_field(client, db):
     user = UserFactory(role=Role.INTAKE)
     client.force_login(user)
     response = client.post(URL, {"reminder_email": "hourly"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "reminder_email" in response.context["form"].errors
     user.refresh_from_db()
     assert user.reminder_email == ReminderEmail.DIGEST
+
+
+def test_an_empty_post_is_refused_naming_the_field_not_shown_as_the_blank_page(client, db):
+    # Found by tests/test_property_more.py: an empty POST was taken for a GET (200, no error, nothing saved).
+    user = UserFactory(role=Role.INTAKE)
+    client.force_login(user)
+    response = client.post(URL, {})
+    assert response.status_code == 400
+    assert "reminder_email" in response.context["form"].errors
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
