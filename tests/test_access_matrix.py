@@ -42,6 +42,7 @@ EXPECTED = {
     "login": row(200, 302, 302, 302, 302),
     "logout": same(405, anonymous=405),  # POST only
     "accounts:notifications": same(200),  # everyone's own inbox
+    "reminders:settings": same(200),  # everyone's own reminder e-mail choice
     "accounts:notifications_read": same(405),
     "session_status": same(200, anonymous=401),  # the idle-timeout dialog's clock: JSON, never a redirect
     "session_keep_alive": same(405, anonymous=405),  # POST only

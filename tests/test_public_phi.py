@@ -80,7 +80,7 @@ def test_no_public_page_or_export_names_a_party_or_a_reviewer(client, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", password="correct horse battery staple", stdout=io.StringIO())
     published = list(PublishedDecision.objects.all())
-    assert [p.case_number for p in published] == ["CM13-0001234"], "the seed case is published"
+    assert "CM13-0001234" in [p.case_number for p in published], "the seed case is published"
 
     texts = public_responses(client)
     for row in published:

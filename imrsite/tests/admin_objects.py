@@ -289,7 +289,7 @@ def _invoices(n):
 
     invoices = []
     for _ in range(n):
-        month = billing_services.month_start(timezone.localdate() - timedelta(days=40 + 31 * next(_serial)))
+        month = billing_services.month_start(timezone.localdate() - timedelta(days=40 + 31 * (next(_serial) % 60))  # within the fee schedule's years)
         case = open_case(received_on=month - timedelta(days=5))
         from closures.services import termination_record
 
@@ -305,6 +305,8 @@ def _payments(n):
         billing_services.payment_record(invoice=invoice, amount="10.00", received_on=timezone.localdate())
         for invoice in _invoices(n)
     ]
+
+
 def _letter_receipts(n):
     from implementation.models import LetterReceipt
 

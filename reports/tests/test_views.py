@@ -53,6 +53,11 @@ def test_the_page_is_for_managers_and_admins(client, who, status, manager, admin
         assert client.get(url).status_code == status
 
 
+
+def body(response) -> bytes:
+    """A download's bytes, streamed (the CSVs) or not (XLSX, PDF)."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
 def test_a_manager_signs_in_to_the_reports_and_sees_no_case_page(client, manager):
     client.force_login(manager)
     assert client.get(reverse("home"))["Location"] == INDEX
@@ -106,12 +111,12 @@ def test_every_table_exports_as_csv_and_xlsx(client, manager, figures):
     for table in table_ids:
         response = client.get(reverse("reports:export", args=[table, "csv"]), YEAR)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
         assert rows and rows[0], table
         response = client.get(reverse("reports:export", args=[table, "xlsx"]), YEAR)
-        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        sheet = load_workbook(io.BytesIO(body(response))).worksheets[0]
         assert [c.value for c in next(sheet.iter_rows(max_row=1))] == [h.removesuffix(" (%)") for h in rows[0]], table
-    book = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["all", "xlsx"]), YEAR).content))
+    book = load_workbook(io.BytesIO(body(client.get(reverse("reports:export", args=["all", "xlsx"]), YEAR))))
     assert len(book.worksheets) == 18 and book.worksheets[-1].title == "About"
     assert client.get(reverse("reports:export", args=["nosuch", "csv"])).status_code == 404
     assert client.get(reverse("reports:export", args=["letters", "pdf"])).status_code == 404
@@ -119,7 +124,7 @@ def test_every_table_exports_as_csv_and_xlsx(client, manager, figures):
 
 def test_exported_numbers_match_the_page(client, manager, figures):
     client.force_login(manager)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("reports:export", args=["letters", "csv"]), YEAR).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body(client.get(reverse("reports:export", args=["letters", "csv"]), YEAR)).decode("utf-8-sig"))))
     from reports.selectors import Period, report
 
     expected = report(Period(date(2026, 1, 1), date(2026, 12, 1))).tables["letters"].rows
@@ -133,9 +138,9 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(client, manager):
                 records_due_on=date(2026, 3, 15), claims_administrator=OrganizationFactory(name='=HYPERLINK("http://x","y")'))
     reports_refresh(full=True, today=date(2026, 4, 1))
     client.force_login(manager)
-    text = client.get(reverse("reports:export", args=["records", "csv"]), MARCH).content.decode("utf-8-sig")
+    text = body(client.get(reverse("reports:export", args=["records", "csv"]), MARCH)).decode("utf-8-sig")
     assert "'=HYPERLINK" in text
-    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["records", "xlsx"]), MARCH).content)).worksheets[0]
+    sheet = load_workbook(io.BytesIO(body(client.get(reverse("reports:export", args=["records", "xlsx"]), MARCH)))).worksheets[0]
     assert sheet.cell(row=2, column=1).value.startswith("'=") and sheet.cell(row=2, column=1).data_type == "s"
 
 
@@ -146,7 +151,7 @@ def test_the_late_list_exports_every_late_letter(client, manager, figures, monke
     client.force_login(manager)
     late = selectors.report(selectors.Period(date(2026, 1, 1), date(2026, 12, 1))).late_total
     assert late > 2
-    rows = list(csv.reader(io.StringIO(client.get(reverse("reports:export", args=["late", "csv"]), YEAR).content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(body(client.get(reverse("reports:export", args=["late", "csv"]), YEAR)).decode("utf-8-sig"))))
     assert len(rows) == 1 + late
     html = client.get(INDEX, YEAR).content.decode()
     assert f"Showing the 2 latest of {late} late letters" in html

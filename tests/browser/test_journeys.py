@@ -62,8 +62,8 @@ def intake_registers_and_assigns(page, people, tmp_path, today) -> str:
     page.goto("/accounts/login/")
     check_page(page, "01 sign in")
     sign_in(page, people.intake.username, people.password)
-    expect(page).to_have_url(re.compile(r"/cases/$"))
-    check_page(page, "02 intake case list empty")
+    expect(page).to_have_url(re.compile(r"/$"))  # intake's home: the work queues
+    check_page(page, "02 intake work queues")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="New case").click()
     check_page(page, "03 intake new case")
