@@ -173,7 +173,7 @@ def test_records_per_category_late_flags_and_penalty_exposure(django_capture_on_
     assert [(row.case, row.days_late, row.penalty) for row in late] == [(case, 4, 2000)]
     client.force_login(intake_user)
     response = client.get(reverse("correspondence:late_records_csv"))
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["claims_administrator", "case_number", "records_due_on"]
     assert rows[1][1:6] == [case.number, due.isoformat(), (due + timedelta(days=4)).isoformat(), "4", "2000"]
     assert client.get(reverse("correspondence:late_records")).status_code == 200

@@ -289,7 +289,8 @@ def _invoices(n):
 
     invoices = []
     for _ in range(n):
-        month = billing_services.month_start(timezone.localdate() - timedelta(days=40 + 31 * (next(_serial) % 60))  # within the fee schedule's years)
+        # Months within the fee schedule's years, however many objects earlier tests built.
+        month = billing_services.month_start(timezone.localdate() - timedelta(days=40 + 31 * (next(_serial) % 60)))
         case = open_case(received_on=month - timedelta(days=5))
         from closures.services import termination_record
 
