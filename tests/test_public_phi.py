@@ -99,6 +99,10 @@ def test_no_public_page_or_export_names_a_party_or_a_reviewer(client, django_cap
         # Squashed as well: PDF text can break a name across lines.
         squashed = folded.replace(" ", "")
         for word, original in words.items():
+            if where.endswith("(bytes)") and " " not in word and len(word) < 8:
+                # Compressed streams hold any short letter run by chance ("zoe" was
+                # found once); in the raw bytes only whole names and long words count.
+                continue
             pattern = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])")
             if pattern.search(folded) or (" " in word and word.replace(" ", "") in squashed):
                 leaks.append(f"{original!r} in {where}")
