@@ -20,7 +20,7 @@ PYTEST = [sys.executable, "-m", "pytest", "-p", "no:randomly"]
 # Two halves of about equal run time (measured: the browser tests and the
 # worker/backup tests are the slow ones). A new app's tests join the second
 # half unless listed here.
-FIRST_HALF = ["tests", "api", "publications", "reports", "worklists"]
+FIRST_HALF = ["tests", "publications", "reports", "worklists"]
 
 
 def halves() -> list[list[str]]:
