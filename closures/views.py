@@ -76,15 +76,10 @@ def additional_reviewer(request, number):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            from django.db import transaction
-
-            with transaction.atomic():
-                approval = reviewer_services.additional_reviewer_approval_record(
-                    case=case, approved_on=d["approved_on"], reference=d["reference"], reason=d["reason"], user=request.user,
-                )
-                reviewer_services.reviewer_assign(
-                    case=case, reviewer=d["reviewer"], assigned_by=request.user, additional_approval=approval,
-                )
+            reviewer_services.additional_reviewer_offer(
+                case=case, reviewer=d["reviewer"], approved_on=d["approved_on"], reference=d["reference"],
+                reason=d["reason"], user=request.user,
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

@@ -247,6 +247,15 @@ def _additional_approval_check(case: Case, reviewer: Reviewer, approval):
 
 
 @transaction.atomic
+@transaction.atomic
+def additional_reviewer_offer(*, case: Case, reviewer, approved_on: date, reference: str, reason: str, user):
+    """Record the approval and offer the case to the additional reviewer: both or neither."""
+    approval = additional_reviewer_approval_record(
+        case=case, approved_on=approved_on, reference=reference, reason=reason, user=user,
+    )
+    return reviewer_assign(case=case, reviewer=reviewer, assigned_by=user, additional_approval=approval)
+
+
 def additional_reviewer_approval_record(
     *, case: Case, approved_on: date, reference: str, reason: str, user=None, document=None, today: date | None = None
 ):
