@@ -240,7 +240,7 @@ class CaseAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(pk__in=selectors.case_ids_matching(term)), False
+        return queryset.filter(selectors.case_search_condition(term)), False
 
     def get_queryset(self, request):
         open_assignments = Prefetch(

@@ -302,6 +302,11 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the case list's search reads: the number, the claim number and the folded
+    # names of the employee, employer and claims administrator, in one column with
+    # one trigram index (cases migration 0012). Written by database triggers when the
+    # case or one of those parties changes, by any caller; whatever Django writes is replaced.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -310,6 +315,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "due_on"], name="case_status_due_idx"),
             models.Index(fields=["due_on", "number"], name="case_due_idx"),
+            # The case list's default order, exactly (`cases.selectors._ordering`): its first page is read off the index.
+            models.Index(fields=["due_on", "-received_on", "number"], name="case_list_order_idx"),
             models.Index(fields=["review_type", "status"], name="case_type_status_idx"),
             models.Index(fields=["-received_on"], name="case_received_idx"),
             # The reviewer dashboard's "finalized this month" (BENCHMARKS.md).

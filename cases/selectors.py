@@ -88,7 +88,7 @@ def case_search(
     # A NUL byte is never in a stored name, and PostgreSQL refuses it in a query (a 500).
     q = (q or "").replace("\x00", "").strip()
     if q:
-        qs = qs.filter(pk__in=case_ids_matching(q))
+        qs = qs.filter(case_search_condition(q))
     if status in Case.Status.values:
         qs = qs.filter(status=status)
     if review_type in ("standard", "expedited"):
@@ -102,20 +102,17 @@ def case_search(
     return qs.order_by(*_ordering(sort or "due"))
 
 
-def _party_name_matches(q: str) -> Q:
-    """Parties whose name contains `q`, or every identifying word of it:
-    "Maria Esperanza" finds "María T. Esperanza" (accents and initials aside)."""
+def search_words(q: str) -> list[str]:
+    """The words of `q` a search matches, folded like the stored names
+    (`cases.text.normalize_name`): "Maria T. Esperanza" → ["maria", "esperanza"].
+    Initials go; two-letter words alone ("Jo Li", "' OR 1=1") would match half
+    the roster, so then the text as typed is the one word."""
     from .text import normalize_name
 
-    names = Q(name__icontains=q)
     words = [w for w in normalize_name(q).split() if len(w) > 1]
-    # Two-letter words alone ("Jo Li", "' OR 1=1") would match half the roster: then only the text as typed.
     if any(len(w) > 2 for w in words):
-        folded = Q()
-        for word in words:
-            folded &= Q(normalized_name__icontains=word)
-        names |= folded
-    return names
+        return words
+    return [q.casefold()]
 
 
 def reviewer_ids_named(q: str) -> list[int]:
@@ -141,38 +138,26 @@ def reviewer_ids_named(q: str) -> list[int]:
     return found
 
 
-def case_ids_matching(q: str):
-    """Ids of cases whose number or claim number contains `q`, or whose
-    employee, employer, claims administrator or reviewer is named by it.
+def case_search_condition(q: str) -> Q:
+    """Cases whose number or claim number contains `q`, or whose employee,
+    employer or claims administrator is named by it (every word, accents and
+    initials aside), or whose reviewer is (one who has or had the case).
 
-    A UNION of one narrow query per column rather than one OR across the
-    case and party tables: each part can use its own index on PostgreSQL
-    (the trigram indexes of cases migration 0002, the foreign-key indexes),
-    where the OR scanned every case (BENCHMARKS.md).
-    """
-    from .models import Party
-
-    parties = Party.objects.filter(_party_name_matches(q)).order_by().values("pk")
-    people = parties.filter(kind=Party.Kind.PERSON)
-    organizations = parties.filter(kind=Party.Kind.ORGANIZATION)
-    parts = [
-        Case.objects.filter(number__icontains=q),
-        Case.objects.filter(claim_number__icontains=q),
-        Case.objects.filter(employee__in=people),
-        Case.objects.filter(employer__in=organizations),
-        Case.objects.filter(claims_administrator__in=organizations),
-    ]
+    One column, `Case.search_text` (kept by database triggers), with a trigram
+    index on PostgreSQL: the database either walks the list's order and stops
+    at a page of matches (a common name) or reads the few matches off the index
+    (a rare one), instead of joining the parties and sorting every match
+    (BENCHMARKS.md)."""
+    condition = Q()
+    for word in search_words(q):
+        condition &= Q(search_text__contains=word)
     reviewers = reviewer_ids_named(q)
-    parts = [part.order_by().values("pk") for part in parts]
     if reviewers:
         # Who has or had the case; not those who declined it or were withdrawn.
-        parts.append(
-            Assignment.objects.filter(
-                reviewer__in=reviewers, status__in=[*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED]
-            ).order_by().values("case_id")
-        )
-    # UNION ALL: `pk IN (…)` ignores duplicates anyway, and no de-duplicating step blocks the plan.
-    return parts[0].union(*parts[1:], all=True)
+        condition |= Q(pk__in=Assignment.objects.filter(
+            reviewer__in=reviewers, status__in=[*Assignment.OPEN_STATUSES, Assignment.Status.COMPLETED]
+        ).order_by().values("case_id"))
+    return condition
 
 
 def case_page(user, number: str) -> Case:

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -93,45 +94,105 @@ class ReviewerQueue:
     in_progress: int = 0
     finalized_this_month: int = 0
     overdue: int = 0
+    next_after: str = ""  # the key of the next page ("" on the last page)
+    after: str = ""  # the key this page starts after ("" on the first page)
 
     @property
     def total(self) -> int:
-        """Every row the queue holds; `rows` is its most urgent part (QUEUE_LIMIT)."""
+        """Every row the queue holds; `rows` is one page of it (QUEUE_LIMIT), most urgent first."""
         return self.to_accept + self.in_progress + self.finalized_this_month
 
 
-# The dashboard shows this many rows, most urgent first; the counts cover all.
-# Its cost then stays flat however many cases a reviewer has had (BENCHMARKS.md).
+# The dashboard shows this many rows a page, most urgent first; the counts cover all.
 QUEUE_LIMIT = 50
 
 
+@dataclass(frozen=True)
+class QueueKey:
+    """Where a page of the reviewer's queue ends: open work is ordered by
+    (decision deadline, assignment id), finished work after it by (decision
+    date descending, id descending). As text: "o2026-12-04.123" / "d2026-11-30.99"."""
+
+    finished: bool
+    on: date
+    pk: int
+
+    def __str__(self):
+        return f"{'d' if self.finished else 'o'}{self.on.isoformat()}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> "QueueKey | None":
+        """None for anything but a well-formed key (a bad link shows the first page)."""
+        try:
+            kind, rest = text[0], text[1:]
+            on, pk = rest.split(".")
+            if kind not in "od":
+                return None
+            return cls(finished=kind == "d", on=date.fromisoformat(on), pk=int(pk))
+        except (ValueError, IndexError):
+            return None
+
+    @classmethod
+    def of(cls, assignment: Assignment) -> "QueueKey":
+        if assignment.is_open:
+            return cls(False, assignment.queue_due_on, assignment.pk)
+        return cls(True, assignment.case_decided_on, assignment.pk)
+
+
+def _after_key(ordered: str, key: QueueKey, descending: bool = False) -> Q:
+    """Rows after `key` in (ordered, id) order. The plain range on `ordered` is
+    redundant but lets PostgreSQL start the index scan at the key, so a deep page
+    costs what the first does."""
+    if descending:
+        return Q(**{f"{ordered}__lte": key.on}) & (Q(**{f"{ordered}__lt": key.on}) | Q(**{ordered: key.on, "pk__lt": key.pk}))
+    return Q(**{f"{ordered}__gte": key.on}) & (Q(**{f"{ordered}__gt": key.on}) | Q(**{ordered: key.on, "pk__gt": key.pk}))
+
+
+def _page_ids(parts) -> RawSQL:
+    """`SELECT pk FROM (part 1) UNION ALL SELECT pk FROM (part 2) …`: each part
+    ordered and limited on its own index, so at most limit + 1 rows of each are read."""
+    sql, params = [], []
+    for i, part in enumerate(parts):
+        part_sql, part_params = part.query.sql_with_params()
+        sql.append(f"SELECT part{i}.pk FROM ({part_sql}) AS part{i}")
+        params.extend(part_params)
+    return RawSQL(" UNION ALL ".join(sql), params)
+
+
 def reviewer_queue(
-    *, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT, only: Q | None = None
+    *, reviewer: Reviewer, today: date | None = None, limit: int = QUEUE_LIMIT, only: Q | None = None, after: str = "",
 ) -> ReviewerQueue:
-    """The reviewer's dashboard: offered and accepted cases, and those completed
-    this month, most urgent first (at most `limit` rows); two queries whatever
-    the queue's length: the counts, then the rows. `only` (a condition on the
-    assignment: one of `worklists.queues`' reviewer queues) narrows the rows, not the counts."""
+    """The reviewer's dashboard: offered and accepted cases, most urgent first,
+    then those completed this month, latest first; one page of `limit` rows after
+    the key `after` (`QueueKey`). Two queries whatever the queue's length: the
+    counts, then the rows, each read off the assignment's own indexes (the case's
+    dates are copied onto it by database triggers: reviewers migration 0006).
+    `only` (a condition on the assignment: one of `worklists.queues`' reviewer
+    queues) narrows the rows, not the counts."""
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
-    is_open = Q(status__in=Assignment.OPEN_STATUSES)
-    # Two index-backed parts (reviewer+status; the case's decided_on) instead of
-    # one OR across the join, which read every assignment the reviewer ever had.
-    open_ids = Assignment.objects.filter(is_open, reviewer=reviewer).order_by().values("pk")
-    done_ids = (
-        Assignment.objects.filter(reviewer=reviewer, status=Assignment.Status.COMPLETED, case__decided_on__gte=month_start)
-        .order_by()
-        .values("pk")
-    )
-    assignments = Assignment.objects.filter(pk__in=open_ids.union(done_ids, all=True))
+    key = QueueKey.parse(after) if after else None
     mine = Assignment.objects.filter(reviewer=reviewer)
+    open_work = mine.filter(status__in=Assignment.OPEN_STATUSES)
+    finished = mine.filter(status=Assignment.Status.COMPLETED, case_decided_on__gte=month_start)
     counts = capped_counts({
         "to_accept": mine.filter(status=Assignment.Status.OFFERED),
         "in_progress": mine.filter(status=Assignment.Status.ACCEPTED),
-        "finalized_this_month": mine.filter(status=Assignment.Status.COMPLETED, case__decided_on__gte=month_start),
-        "overdue": mine.filter(is_open & Case.overdue_condition(today, prefix="case__")),
+        "finalized_this_month": finished,
+        "overdue": open_work.filter(Assignment.overdue_condition(today)),
     })
-    queue = ReviewerQueue(**counts)
+    queue = ReviewerQueue(**counts, after=str(key) if key else "")
+    if only is not None:
+        open_work, finished = open_work.filter(only), finished.filter(only)
+    if key is not None and key.finished:
+        open_work = open_work.none()
+        finished = finished.filter(_after_key("case_decided_on", key, descending=True))
+    elif key is not None:
+        open_work = open_work.filter(_after_key("queue_due_on", key))
+    parts = [open_work.order_by("queue_due_on", "pk"), finished.order_by("-case_decided_on", "-pk")]
+    parts = [part.values("pk")[: limit + 1] for part in parts if not part.query.is_empty()]
+    if not parts:
+        return queue
     # Newest version first: a correction's draft before the final it corrects.
     current_determination = (
         Determination.objects.filter(case=OuterRef("case_id"))
@@ -142,22 +203,19 @@ def reviewer_queue(
     item_count = (
         DisputedItem.objects.filter(case=OuterRef("case_id")).order_by().values("case").annotate(n=Count("pk")).values("n")
     )
-    rows = (
-        (assignments.filter(only) if only is not None else assignments).select_related("case")
+    rows = sorted(
+        Assignment.objects.filter(pk__in=_page_ids(parts)).select_related("case")
         .annotate(
             determination_status=Subquery(current_determination.values("status")[:1]),
             determination_version=Subquery(current_determination.values("version")[:1]),
             item_count=Coalesce(Subquery(item_count), 0),
-            finished=models.Case(models.When(is_open, then=0), default=1),
-        )
+        ),
         # Open work first, by decision deadline (undated last); finished cases after, latest first.
-        .order_by(
-            "finished",
-            F("case__decision_due_on").asc(nulls_last=True),
-            F("case__decided_on").desc(nulls_last=True),
-            "case__number",
-        )[:limit]
+        key=lambda a: (0, a.queue_due_on.toordinal(), a.pk) if a.is_open else (1, -a.case_decided_on.toordinal(), -a.pk),
     )
+    if len(rows) > limit:
+        rows = rows[:limit]
+        queue.next_after = str(QueueKey.of(rows[-1]))
     for assignment in rows:
         case = assignment.case
         overdue = assignment.is_open and case.is_overdue_on(today)  # the one overdue rule (cases.models)

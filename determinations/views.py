@@ -81,7 +81,7 @@ def dashboard(request):
     today = timezone.localdate()
     key = request.GET.get("queue", "")
     only = work_queues.reviewer_queue_condition(key, today) if key in work_queues.REVIEWER_QUEUE_KEYS else None
-    queue = selectors.reviewer_queue(reviewer=reviewer, today=today, only=only)
+    queue = selectors.reviewer_queue(reviewer=reviewer, today=today, only=only, after=request.GET.get("after", ""))
     audit.record(audit.Action.CASE_LIST, detail={"page": "review", **({"queue": key} if only is not None else {})})
     return render(request, "review/dashboard.html", {
         "queue": queue, "today": today, "nav": "review",

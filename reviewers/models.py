@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -261,6 +263,10 @@ class Affiliation(models.Model):
         return self.name
 
 
+# `Assignment.queue_due_on` of a case without a decision deadline yet.
+QUEUE_UNDATED = date(9999, 12, 31)
+
+
 class Assignment(models.Model):
     class Status(models.TextChoices):
         OFFERED = "offered", "Awaiting acceptance"
@@ -299,9 +305,36 @@ class Assignment(models.Model):
         editable=False,
     )
 
+    # The case's dates, copied onto the assignment by database triggers (reviewers
+    # migration 0006) whenever the case or the assignment is written, by any caller:
+    # the reviewer dashboard reads its most urgent rows straight off the partial
+    # indexes below instead of sorting every case of a large queue (BENCHMARKS.md).
+    # Whatever Django writes into them is replaced by the trigger.
+    queue_due_on = models.DateField(
+        default=QUEUE_UNDATED, editable=False,
+        help_text="The case's decision deadline; 9999-12-31 while it has none (undated work sorts last).",
+    )
+    case_due_on = models.DateField(null=True, blank=True, editable=False, help_text="The case's next deadline.")
+    case_decided_on = models.DateField(null=True, blank=True, editable=False, help_text="The case's decision date.")
+
     class Meta:
         ordering = ["-assigned_at"]
-        indexes = [models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx")]
+        indexes = [
+            models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx"),
+            # The dashboard's open work, most urgent first, and its overdue count.
+            models.Index(
+                fields=["reviewer", "queue_due_on", "id"], name="assignment_open_queue_idx",
+                condition=Q(status__in=["offered", "accepted"]),
+            ),
+            models.Index(
+                fields=["reviewer", "case_due_on"], name="assignment_open_due_idx",
+                condition=Q(status__in=["offered", "accepted"]),
+            ),
+            # The dashboard's finished work, latest first.
+            models.Index(
+                fields=["reviewer", "case_decided_on", "id"], name="assignment_done_idx", condition=Q(status="completed"),
+            ),
+        ]
         constraints = [
             # One open assignment per case; an additional reviewer only under an approval (9792.10.6(c)).
             models.UniqueConstraint(
@@ -334,6 +367,13 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def overdue_condition(cls, today) -> Q:
+        """Open assignments whose case is overdue: `Case.overdue_condition` read
+        off the copied `case_due_on` (a case has a due date only while it is open,
+        cases.services.status), so the reviewer's counts need no join."""
+        return Q(status__in=cls.OPEN_STATUSES, case_due_on__lt=today)
 
 
 class AdditionalReviewerApproval(models.Model):
