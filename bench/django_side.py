@@ -31,6 +31,7 @@ from django.db import connection  # noqa: E402
 from bench.stats import loadavg  # noqa: E402
 
 SEARCH_TERM = "Kowalski"
+COMMON_NAME = "Nguyen"
 
 
 # --- pages ---------------------------------------------------------------------
@@ -111,6 +112,8 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "reviewer dashboard": ("reviewer", "/review/"),
         "case list": ("intake", "/cases/"),
         "case list, searched": ("intake", f"/cases/?q={SEARCH_TERM}"),
+        # A common surname: a full page of matches at both sizes (34 at 1,000 cases, 29,650 at a million).
+        "case list, searched, common name": ("intake", f"/cases/?q={COMMON_NAME}"),
         "case list, filtered": ("intake", "/cases/?status=awaiting_records&review_type=standard"),
         "case page": ("intake", f"/cases/{case}/"),
         "admin case changelist": ("admin", f"/{settings.ADMIN_URL}cases/case/"),
@@ -118,7 +121,9 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "admin assignment changelist": ("admin", f"/{settings.ADMIN_URL}reviewers/assignment/"),
         "admin party changelist": ("admin", f"/{settings.ADMIN_URL}cases/party/"),
         "case list, sorted by employee": ("intake", "/cases/?sort=employee"),
-        "case list, deep page": ("intake", "/cases/?page=300"),
+        # The last page at 1,000 cases (25 a page): the same offset at both sizes. Deeper pages cost their
+        # offset (an index walk of 25 × page rows), whatever the number of cases.
+        "case list, deep page": ("intake", "/cases/?page=40"),
         "correspondence list": ("intake", "/correspondence/"),
     }
 
@@ -406,6 +411,9 @@ def step_throughput(args):
         (rendered - started).total_seconds()
         for started, rendered in Letter.objects.filter(pk__in=letter_ids).values_list("started_at", "rendered_at")
     ]
+    if args.no_bare:  # the memory step: only the worker's renders matter
+        _write(args.out, {"letters": len(letter_ids), "worker_rate": worker_rate, "loadavg": loadavg()})
+        return
     variants = dict(Letter.objects.filter(pk__in=letter_ids).values_list("pk", "variant"))
     determination_of = dict(Letter.objects.filter(pk__in=letter_ids).values_list("pk", "determination_id"))
     htmls = [_html(determination_of[pk], variants[pk]) for pk in letter_ids]
@@ -675,7 +683,31 @@ def _write(path, data):
 
 SETUP_S = time.perf_counter() - T_START
 
+def step_sessions(args):
+    """Session cookies that pass the 2FA check with DEBUG off (the memory step's web
+    requests), and the staff pages those requests cycle through."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    intake, _admin, reviewer = _bench_users()
+    cookies = {}
+    for role, user in {"intake": intake, "reviewer": reviewer.user}.items():
+        device = TOTPDevice.objects.filter(user=user, name="bench").first()
+        device = device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # what django_otp.login records after a good code
+        session.save()
+        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    urls = {name: page for name, page in page_urls(reviewer).items() if page[0] in ("intake", "reviewer", "anonymous")
+            and not name.startswith("reports")}
+    _write(args.out, {"cookies": {**cookies, "anonymous": ""}, "urls": urls})
+
+
 STEPS = {
+    "sessions": step_sessions,
     "pages": step_pages,
     "explain": step_explain,
     "letters": step_letters,
@@ -700,6 +732,7 @@ def main():
     parser.add_argument("--pages-json")
     parser.add_argument("--pages", default="", help="page names separated by semicolons (default: all)")
     parser.add_argument("--started-at", type=float, default=time.time())
+    parser.add_argument("--no-bare", action="store_true", help="throughput: skip the bare WeasyPrint comparison")
     args = parser.parse_args()
     STEPS[args.step](args)
 

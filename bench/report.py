@@ -51,7 +51,7 @@ def _page_budgets(pages: dict) -> list[tuple[str, str, str]]:
 
 def budgets(results: dict) -> list[tuple[str, str, str]]:
     rows = []
-    for key in ("pages", "stats"):
+    for key in ("pages", "stats", "million"):
         if results.get(key):
             rows += _page_budgets(results[key])
     letters = results.get("letters")
@@ -81,6 +81,21 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
                 f"{median(ratios):.2f}× (runs {_range(ratios, '{:.2f}')})",
                 _ok(median(ratios) >= THROUGHPUT_BUDGET),
             ))
+            pool = [r["worker_rate"] / r["bare_pool_rate"] for r in runs]
+            rows.append((
+                f"one worker host ≥ {THROUGHPUT_BUDGET}× a bare WeasyPrint pool of {processes} processes",
+                f"{median(pool):.2f}× (runs {_range(pool, '{:.2f}')})",
+                _ok(median(pool) >= THROUGHPUT_BUDGET),
+            ))
+    load = results.get("load")
+    if load:
+        half = load["half"]
+        errors = sum(step["failures"] + step.get("exceptions", 0) for step in load["steps"]) + half["failures"]
+        rows.append(("load test: no errors", f"{errors} errors in {sum(s['requests'] for s in load['steps']) + half['requests']:,} requests", _ok(errors == 0)))
+    if results.get("memory"):
+        from bench.memory import report as memory_report
+
+        rows += memory_report(results["memory"])[0]
     return rows
 
 
@@ -181,9 +196,16 @@ def write_report(results: dict, path: Path, *, notes: Path) -> None:
             )
         out.append("")
     for key, title in (("pages", "## 4. Pages at 1,000 and 100,000 cases"),
-                       ("stats", "## 4b. Statistics and the public decision search at 1,000 and 1,000,000 cases")):
+                       ("stats", "## 4b. Statistics and the public decision search at 1,000 and 1,000,000 cases"),
+                       ("million", "## 4c. Every staff page at 1,000 and 1,000,000 cases")):
         if results.get(key):
             out += _pages_section(results, key, title)
+    if results.get("load"):
+        out += _load_section(results["load"])
+    if results.get("memory"):
+        from bench.memory import report as memory_report
+
+        out += memory_report(results["memory"])[1]
     data = results.get("data")
     if data:
         pop = results["populate"]
@@ -256,4 +278,37 @@ def _pages_section(results: dict, key: str, title: str) -> list[str]:
             lines = [line for line in plan["plan"] if line.strip()][:8]
             out += ["", "```", plan["sql"][:400], *lines, "```"]
         out.append("")
+    return out
+
+
+def _load_section(load: dict) -> list[str]:
+    half = load["half"]
+    out = [
+        f"## 6. Load test at {SIZE_WORDS.get(load['suffix'], load['suffix'])} cases (Locust, bench/locustfile.py)",
+        "",
+        "gunicorn (4 sync workers) with the production settings (DEBUG off: every load user signs in with password "
+        "and a TOTP code), PostgreSQL, Redis and a real Celery worker (concurrency 1), all on this 2-core machine with "
+        "the load tool. The mix: intake staff registering, screening, uploading and searching; reviewers opening "
+        "cases and saving drafts; the claims administrators' API searching and uploading; public readers searching "
+        "decisions. Users are stepped up until requests/s stop growing (saturation); then a run at half that throughput.",
+        "",
+        "| users | requests | requests/s | p50 | p95 | p99 | failures | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for step in load["steps"]:
+        out.append(f"| {step['users']} | {step['requests']:,} | {step['rps']:.1f} | {step['p50']:.0f} ms | {step['p95']:.0f} ms "
+                   f"| {step['p99']:.0f} ms | {step['failures']} | {step.get('loadavg', '')} |")
+    out += [
+        "",
+        f"Saturation: **{load['saturation_rps']:.1f} requests/s**. At half of it ({load['half_users']} users, "
+        f"{half['seconds']} s): {half['rps']:.1f} requests/s, p50 **{half['p50']:.0f} ms**, p95 **{half['p95']:.0f} ms**, "
+        f"p99 **{half['p99']:.0f} ms**, {half['failures']} failures; PostgreSQL was executing statements for "
+        f"{100 * half['db_share']:.0f} % of the summed response time (pg_stat_database.active_time).",
+        "",
+        "| request (at half load) | requests | p50 | p95 | p99 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in sorted(half["by_name"].items()):
+        out.append(f"| {name} | {row['requests']:,} | {row['p50']:.0f} ms | {row['p95']:.0f} ms | {row['p99']:.0f} ms |")
+    out.append("")
     return out

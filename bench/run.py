@@ -468,7 +468,7 @@ def bench_load(suffix: str, quick: bool) -> dict:
 STATISTICS_PAGES = "reports, month;reports, year;public search;public search, filtered;public search, rare filter"
 # The million-case step: every staff page (the statistics pages are the stats step's, which prepares their tables).
 MILLION_PAGES = ";".join([
-    "reviewer dashboard", "case list", "case list, searched", "case list, filtered", "case list, sorted by employee",
+    "reviewer dashboard", "case list", "case list, searched", "case list, searched, common name", "case list, filtered", "case list, sorted by employee",
     "case list, deep page", "case page", "correspondence list", "admin case changelist", "admin case changelist, searched",
     "admin assignment changelist", "admin party changelist",
 ])
@@ -507,9 +507,10 @@ def machine() -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs: a smoke test of the suite, not figures to publish")
-    parser.add_argument("--only", default="data,letters,worker,pages,stats,million,load",
+    parser.add_argument("--only", default="data,letters,worker,pages,stats,million,load,memory",
                         help="comma-separated steps: data, letters, worker, pages (1k vs 100k), stats (1k vs 1m), "
-                        "million (every page at 1k vs 1m), load (Locust against gunicorn + worker)")
+                        "million (every page at 1k vs 1m), load (Locust against gunicorn + worker), "
+                        "memory (worker and web worker resident memory over a long run)")
     parser.add_argument("--load-size", default=os.environ.get("BENCH_LOAD_SIZE", "1m"), choices=["1k", "100k", "1m"],
                         help="the database the load test runs against (default 1m)")
     parser.add_argument("--stats-size", default=os.environ.get("BENCH_STATS_SIZE", "1m"), choices=sorted(LARGE),
@@ -535,7 +536,7 @@ def main():
         log("summary tables and public index of each database")
         results.setdefault("statistics_prep", {}).update({suffix: prepare_statistics(suffix) for suffix in sizes})
     results["machine"] = machine()
-    if "data" in steps or not db_exists(db_url("scratch")):
+    if "data" in steps or (steps & {"letters", "worker", "memory"} and not db_exists(db_url("scratch"))):
         log("5. generate_cases and import_cases throughput (scratch database)")
         results["data"] = bench_data(3 if not args.quick else 1, 1000 if not args.quick else 300, 200 if not args.quick else 50)
     if "letters" in steps:
@@ -558,6 +559,11 @@ def main():
     if "load" in steps:
         log(f"6. load test (Locust) against gunicorn + Celery worker, {args.load_size} database")
         results["load"] = bench_load(args.load_size, args.quick)
+    if "memory" in steps:
+        from bench.memory import bench_memory
+
+        log("7. memory of a letter worker process and a web worker over a long run")
+        results["memory"] = bench_memory(args.quick)
     results["elapsed_s"] = time.perf_counter() - started
     results_path.write_text(json.dumps(results, indent=1))
     from bench.report import write_report

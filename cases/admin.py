@@ -16,11 +16,10 @@ from accounts.roles import user_roles
 from determinations.models import Determination
 from determinations.services import CASE_LETTER_FIELDS, DOCUMENT_LETTER_FIELDS, decided_record_edit_check
 from imrsite.errors import ServiceError
-from imrsite.pagination import CappedPaginator
 from reviewers.models import Assignment
 from reviewers.selectors import eligible_reviewers_for
 
-from imrsite.admin_mixins import ViewOnlyAdminMixin
+from imrsite.admin_mixins import LargeListAdmin, ViewOnlyAdminMixin
 
 from . import permissions, selectors, services
 from .models import Case, CaseDocument, CaseNumberCounter, DisputedItem, EmergencyAccess, Party
@@ -28,7 +27,7 @@ from .text import normalize_name
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "specialty", "date_of_birth", "phone", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "normalized_name", "first_name", "last_name"]
@@ -182,7 +181,7 @@ class CaseAdminForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(LargeListAdmin, admin.ModelAdmin):
     form = CaseAdminForm
     list_display = [
         "number", "status", "review_type", "received_on", "due_on", "employee", "claims_administrator", "current_reviewer",
@@ -193,11 +192,6 @@ class CaseAdmin(admin.ModelAdmin):
         "is_formulary_dispute", "channel",
     ]
     search_fields = ["number", "claim_number", "employee__name", "employee__normalized_name"]
-    # At 100,000 cases (BENCHMARKS.md): count at most CappedPaginator.cap rows
-    # and only once (no "n total"), and a received-date filter instead of the
-    # date hierarchy, whose year list scanned every case on each view.
-    paginator = CappedPaginator
-    show_full_result_count = False
     autocomplete_fields = [
         "employee", "employer", "claims_administrator", "requesting_provider", "attorney", "duplicate_of",
         "medical_provider_network", "medical_group", "treating_facility",
@@ -349,7 +343,9 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisputedItem)
-class DisputedItemAdmin(admin.ModelAdmin):
+class DisputedItemAdmin(LargeListAdmin, admin.ModelAdmin):
+    # Newest first off the primary key: the model's order (by case) sorts every row through the case table.
+    ordering = ["-id"]
     list_display = ["description", "case", "category", "ur_decision", "position"]
     list_select_related = ["case"]
     list_filter = ["category", "ur_decision"]
@@ -373,14 +369,14 @@ class DisputedItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseDocument)
-class CaseDocumentAdmin(admin.ModelAdmin):
+class CaseDocumentAdmin(LargeListAdmin, admin.ModelAdmin):
+    ordering = ["-id"]  # newest first off the primary key (the model's order sorts through the case table)
     list_display = [
         "title", "case", "kind", "author", "dated", "received_on", "page_count", "size", "short_sha256", "withdrawn_at",
     ]
     list_select_related = ["case"]
-    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter), ("created_at", admin.DateFieldListFilter)]
     search_fields = ["title", "author", "original_filename", "sha256", "case__number"]
-    date_hierarchy = "created_at"
     fields = [
         "case", "title", "kind", "author", "dated", "received_on", "original_filename", "size", "page_count", "sha256",
         "uploaded_by", "created_at", "withdrawn_at", "withdrawn_by", "withdrawal_reason",

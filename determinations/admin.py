@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from accounts import audit
 from accounts.roles import user_roles
-from imrsite.admin_mixins import ViewOnlyAdminMixin
+from imrsite.admin_mixins import LargeListAdmin, ViewOnlyAdminMixin
 from imrsite.errors import ServiceError
 from imrsite.forms import add_service_error
 from reviewers.models import Reviewer
@@ -84,12 +84,12 @@ class CorrectionForm(forms.Form):
 
 
 @admin.register(Determination)
-class DeterminationAdmin(admin.ModelAdmin):
+class DeterminationAdmin(LargeListAdmin, admin.ModelAdmin):
+    ordering = ["-id"]  # newest first off the primary key (the model's order sorts through the case table)
     list_display = ["case", "version", "status", "reviewer", "outcome", "decided_on", "finalized_at"]
     list_select_related = ["case", "reviewer__user"]
-    list_filter = ["status"]
+    list_filter = ["status", ("decided_on", admin.DateFieldListFilter)]
     search_fields = ["case__number", "reviewer__user__last_name", "reviewer__user__first_name"]
-    date_hierarchy = "decided_on"
     fields = [
         "correction", "case", "reviewer", "version", "status", "outcome", "clinical_case_summary", "decided_on",
         "records_basis", "finalized_at", "finalized_by", "supersedes", "correction_reason", "correction_opened_by",
@@ -200,8 +200,10 @@ class DeterminationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemDecision)
-class ItemDecisionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ItemDecisionAdmin(ViewOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
     """Read-only list for statistics; decisions are edited with their determination."""
+
+    ordering = ["-id"]  # newest first off the primary key (the model's order sorts through the case table)
 
     list_display = ["item", "case_number", "decision", "guideline", "evidence_level", "determination_status"]
     list_select_related = ["item", "determination__case", "guideline"]
@@ -221,12 +223,11 @@ class ItemDecisionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(LargeListAdmin, admin.ModelAdmin):
     list_display = ["case_number", "variant", "version", "status", "page_count", "attempts", "created_at", "rendered_at"]
     list_select_related = ["determination__case"]
-    list_filter = ["status", "variant"]
+    list_filter = ["status", "variant", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["determination__case__number", "sha256"]
-    date_hierarchy = "created_at"
     # The file itself is private (no URL); its name and hash identify it.
     fields = [
         "determination", "variant", "version", "status", "error", "attempts", "file_name", "sha256", "page_count",

@@ -1,6 +1,7 @@
 """Admin building blocks shared by the apps."""
 
 from accounts import audit
+from imrsite.pagination import CappedPaginator
 
 
 class ViewOnlyAdminMixin:
@@ -109,3 +110,13 @@ def _log_repr_scrub(entries, objects):
         if entry.object_repr != safe:
             LogEntry.objects.filter(pk=entry.pk).update(object_repr=safe)
             entry.object_repr = safe
+
+
+class LargeListAdmin:
+    """A Django admin list that stays flat at a million rows (BENCHMARKS.md): it
+    counts at most `CappedPaginator.cap` rows, once (no "n total"), and offers a
+    date filter instead of the date hierarchy, whose list of years or days reads
+    every row of the table on each view. Mix in before `admin.ModelAdmin`."""
+
+    paginator = CappedPaginator
+    show_full_result_count = False

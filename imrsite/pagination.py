@@ -39,3 +39,4 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return min(self._capped_count, self.cap)
+

@@ -215,7 +215,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 for _option in ("unacked_restore_interval", "unacked_restore_throttle"):
     if os.environ.get(f"CELERY_{_option.upper()}"):
         CELERY_BROKER_TRANSPORT_OPTIONS[_option] = int(os.environ[f"CELERY_{_option.upper()}"])
-CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
+# A leak guard (one warm-up per 500 letters); 0 turns it off (the memory benchmark measures without it).
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD", "500")) or None
 # Celery's Django fixup otherwise closes the database connection around every
 # task: each letter paid for a new PostgreSQL connection with cold caches
 # (BENCHMARKS.md, worker throughput). imrsite.celery recycles broken or old ones.

@@ -8,10 +8,11 @@ conflict check.
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from imrsite.admin_mixins import ViewOnlyAdminMixin
+from imrsite.admin_mixins import LargeListAdmin, ViewOnlyAdminMixin
 
 from .models import Affiliation, Assignment, BoardCertification, License, Reviewer, Specialty, SpecialtyFit
 from .services import affiliations_link_parties, reviewer_account_problem
@@ -104,8 +105,18 @@ class ReviewerAssignmentInline(ViewOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    # The latest assignments only: a busy reviewer has tens of thousands over the years
+    # (the assignment list, filtered by reviewer, has them all).
+    LATEST = 50
+    verbose_name_plural = f"assignments (the latest {LATEST})"
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("case")
+        qs = super().get_queryset(request).select_related("case", "reviewer__user")
+        reviewer_id = (request.resolver_match.kwargs if request.resolver_match else {}).get("object_id")
+        if reviewer_id and str(reviewer_id).isdigit():
+            latest = Assignment.objects.filter(reviewer_id=int(reviewer_id)).order_by("-assigned_at", "-id").values("pk")
+            qs = qs.filter(pk__in=latest[: self.LATEST])
+        return qs.order_by("-assigned_at", "-id")
 
 
 class LicenseStandingFilter(admin.SimpleListFilter):
@@ -167,7 +178,12 @@ class ReviewerAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request)
             .prefetch_related("licenses", "certifications__specialty")
-            .annotate(open_case_count=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN_STATUSES), distinct=True))
+            # A subquery per reviewer shown, off the open-assignment index, rather than a join + GROUP BY
+            # over every assignment any reviewer ever had (BENCHMARKS.md).
+            .annotate(open_case_count=Coalesce(Subquery(
+                Assignment.objects.filter(reviewer=OuterRef("pk"), status__in=Assignment.OPEN_STATUSES)
+                .order_by().values("reviewer").annotate(n=Count("pk")).values("n")
+            ), 0))
         )
 
     @admin.display(description="years of practice", ordering="-active_practice_since")
@@ -239,14 +255,13 @@ class AffiliationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class AssignmentAdmin(ViewOnlyAdminMixin, LargeListAdmin, admin.ModelAdmin):
     """Read-only: assignments are made and answered through the services."""
 
     list_display = ["case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at", "conflict_attested"]
     list_select_related = ["case", "reviewer__user", "matched_specialty", "assigned_by"]
-    list_filter = ["status", "conflict_attested"]
+    list_filter = ["status", "conflict_attested", ("assigned_at", admin.DateFieldListFilter)]
     search_fields = ["case__number", "reviewer__user__last_name", "reviewer__user__first_name"]
-    date_hierarchy = "assigned_at"
     readonly_fields = [
         "case", "reviewer", "status", "matched_specialty", "assigned_by", "assigned_at", "responded_at",
         "conflict_attested", "attestation_text", "decline_kind", "decline_reason", "withdrawn_at", "withdrawn_by",

@@ -643,6 +643,10 @@ def _copy_statement(model, ranges, offsets, copy_index, limit, first_number, per
                 f"'{prefix}' || LPAD((({year}) % 100)::text, 2, '0') || '-' || LPAD(((CASE {year} {starts} END) + "
                 f"ROW_NUMBER() OVER (PARTITION BY {year} ORDER BY src.id))::text, 7, '0')"
             )
+        elif model is Case and f.name == "claim_number":
+            # Another claim of the same person: with the same claim number, name and UR decision
+            # date every copy would be a duplicate of its pattern (find_duplicates, req. 5).
+            values.append(f"{column} || '-{copy_index + 2}'")
         else:
             values.append(column)
     where = f"src.id BETWEEN {low} AND {high}"

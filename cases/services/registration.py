@@ -181,7 +181,8 @@ def find_duplicates(*, employee: Party, claim_number: str, ur_decision_date: dat
     )
     if employee.date_of_birth:
         qs = qs.filter(employee__date_of_birth=employee.date_of_birth)
-    return [c for c in qs if wanted & {normalize_name(i.description) for i in c.items.all()}]
+    # Bounded: the same claim, person and UR decision date is a handful of cases at most.
+    return [c for c in qs.order_by("-received_on", "pk")[:50] if wanted & {normalize_name(i.description) for i in c.items.all()}]
 
 
 @transaction.atomic
