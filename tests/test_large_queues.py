@@ -236,3 +236,19 @@ def test_generated_cases_are_searchable(settings):
     assert len(rows) == 12
     assert all(text.startswith(number.lower()) and name in text for text, number, name in rows)
     assert Party.objects.filter(normalized_name="").count() == 0
+
+
+def test_the_reviewer_admin_page_shows_the_latest_assignments_only(client, monkeypatch):
+    from reviewers.admin import ReviewerAssignmentInline
+
+    monkeypatch.setattr(ReviewerAssignmentInline, "LATEST", 3)
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
+    reviewer = ReviewerFactory()
+    assignments = [_assigned(reviewer, decision_due_on=date(2026, 12, 20)) for _ in range(5)]
+    response = client.get(reverse("admin:reviewers_reviewer_change", args=[reviewer.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = [a for a in assignments if a.case.number in html]
+    assert shown == assignments[2:]  # the three latest
+    listed = client.get(reverse("admin:reviewers_reviewer_changelist"))
+    assert next(r for r in listed.context["cl"].result_list if r.pk == reviewer.pk).open_case_count == 5
