@@ -13,7 +13,6 @@ import os
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 MEMORY_BUDGET = 1.10
@@ -59,7 +58,7 @@ def _worker_memory(quick: bool) -> dict:
 
 
 def _web_memory(quick: bool) -> dict:
-    from bench.run import PY, ROOT, STATE, db_url, django_step, env_for, log, request
+    from bench.run import PY, ROOT, STATE, db_url, django_step, env_for, log, request, wait_healthy
 
     url = db_url("1k")
     info = django_step(url, "sessions")
@@ -77,13 +76,8 @@ def _web_memory(quick: bool) -> dict:
     errors: list[str] = []
     samples = []
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if request(port, "/healthz", "")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
+        if not wait_healthy(port, 60):
+            raise SystemExit(f"memory: gunicorn on {port} did not start (see {log_file.name})")
         (web,) = children(server.pid)
 
         def run(n: int) -> None:

@@ -268,21 +268,27 @@ class Gunicorn:
              "--access-logfile", "/dev/null", "--timeout", "60"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if request(port, "/healthz", "")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise SystemExit(f"gunicorn on {port} did not start (see {self.log.name})")
+        if not wait_healthy(port, 60):
+            self.stop()
+            raise SystemExit(f"gunicorn on {port} did not start (see {self.log.name})")
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=30)
         self.log.close()
+
+
+def wait_healthy(port: int, seconds: float) -> bool:
+    """Whether the server on `port` answered /healthz with 200 within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if request(port, "/healthz", "")[0] == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
 
 
 def request(port: int, path: str, cookie: str) -> tuple[int, float]:
@@ -427,14 +433,8 @@ def bench_load(suffix: str, quick: bool) -> dict:
         cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     locust_env = {**os.environ, "LOAD_USERS": str(users_file)}
     try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if request(LOAD_PORT, "/healthz", "")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
+        if not wait_healthy(LOAD_PORT, 90):
+            raise SystemExit(f"gunicorn on {LOAD_PORT} did not start (see {log_file.name})")
         seconds = 20 if quick else 45
         steps = []
         for users in ([4, 12, 24] if quick else [4, 8, 16, 32, 48]):
