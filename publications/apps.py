@@ -7,14 +7,15 @@ class PublicationsConfig(AppConfig):
     verbose_name = "Public decision index"
 
     def ready(self):
-        from determinations.models import Letter
-        from imrsite.pipeline import document_ready
+        from determinations.signals import public_copy_ready
 
         from . import services
 
-        def on_document_ready(sender, pk, **kwargs):
-            services.letter_ready(letter_id=pk)
+        def on_public_copy_ready(sender, *, letter, **kwargs):
+            services.publication_sync(case_id=letter.determination.case_id)
 
-        # Sent robustly after the commit that made the letter ready: a failure here
-        # is logged and never touches the letter (the sweep publishes it later).
-        document_ready.connect(on_document_ready, sender=Letter, weak=False, dispatch_uid="publications.letter_ready")
+        # Sent robustly after the commit that made the public copy ready, in the
+        # process that rendered it: the index row is written there and then (no
+        # second task and hand-over per decision); a failure is logged and never
+        # touches the letter, and publications.sweep publishes it later.
+        public_copy_ready.connect(on_public_copy_ready, weak=False, dispatch_uid="publications.public_copy_ready")

@@ -14,8 +14,8 @@ anywhere, any number of times:
 - withdrawn, terminated and ineligible cases (anything not decided) are never
   published, and leave the index if they were.
 
-Callers: `letter_ready` (the rendering engine's `document_ready` signal for a
-letter, connected in publications.apps), the periodic sweep
+Callers: the `determinations.signals.public_copy_ready` receiver (connected in
+publications.apps; it runs in the worker that rendered the copy), the periodic sweep
 `publications_sweep` (catches up after a lost task or an outage), and
 `manage.py publish_decisions`.
 """
@@ -42,25 +42,6 @@ logger = logging.getLogger(__name__)
 # The sweep looks this far behind its last run: a letter marked ready in a
 # transaction that committed after the sweep read the clock is still seen.
 SWEEP_OVERLAP = timedelta(minutes=10)
-
-
-# --- the hook: the rendering engine says a letter is ready ---------------------------------
-
-def letter_ready(*, letter_id: int) -> None:
-    """A letter became ready (the engine's `document_ready`, after its commit):
-    if it is a public copy, publish its case (in a task; the sweep catches a lost one)."""
-    row = (
-        Letter.objects.filter(pk=letter_id, variant=Letter.Variant.PUBLIC)
-        .values_list("determination__case_id", flat=True)
-        .first()
-    )
-    if row is None:
-        return
-    from imrsite.broker import publish
-
-    from .tasks import publish_case
-
-    publish(publish_case, row)  # a broker outage: publications.sweep catches it
 
 
 # --- what is publishable ---------------------------------------------------------------

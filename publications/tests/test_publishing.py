@@ -36,6 +36,26 @@ def test_finalizing_publishes_the_case_when_its_public_copy_is_ready(django_capt
     assert PublicationState.objects.get().published_count == 1
 
 
+def test_a_failing_publication_leaves_the_letter_ready_and_the_sweep_publishes_it(django_capture_on_commit_callbacks, monkeypatch):
+    """The index is written in the rendering process; its failure is logged, never the letter's."""
+    from determinations import services as determination_services
+    from determinations.tests.letters_helpers import draft_case
+    from publications import services
+
+    def broken(**kwargs):
+        raise RuntimeError("index unavailable")
+
+    determination = draft_case(items=("Eight (8) physical therapy visits",))
+    monkeypatch.setattr(services, "publication_sync", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        determination_services.determination_finalize(determination=determination, user=determination.reviewer.user)
+    monkeypatch.undo()
+    assert set(Letter.objects.filter(determination=determination).values_list("status", flat=True)) == {Letter.Status.READY}
+    assert not PublishedDecision.objects.exists()
+    assert publications_sweep().published == 1
+    assert PublishedDecision.objects.filter(case_number=determination.case.number).exists()
+
+
 def test_only_the_public_copy_publishes():
     case, determination = decided_case()
     ready_letter(determination, Letter.Variant.PARTIES)
