@@ -8,6 +8,7 @@ PAGE_RATIO_BUDGET = 1.3
 LETTER_RATIO_BUDGET = 1.10
 READY_SLACK_S = 0.5
 THROUGHPUT_BUDGET = 0.9
+GENERATE_BUDGET_MIN = 10
 DEFAULT_WORKER = "settings: prefetch ×1, max 500 tasks per child"
 
 
@@ -87,6 +88,14 @@ def budgets(results: dict) -> list[tuple[str, str, str]]:
                 f"{median(pool):.2f}× (runs {_range(pool, '{:.2f}')})",
                 _ok(median(pool) >= THROUGHPUT_BUDGET),
             ))
+    million = results.get("populate", {}).get("1m") or {}
+    if million.get("seconds"):
+        minutes = million["seconds"] / 60
+        rows.append((
+            f"generate_cases --count 1,000,000 < {GENERATE_BUDGET_MIN} min",
+            f"{minutes:.1f} min ({million['rate']:,.0f} cases/s, {million['date']}, load {million['loadavg']})",
+            _ok(minutes < GENERATE_BUDGET_MIN),
+        ))
     load = results.get("load")
     if load:
         half = load["half"]

@@ -394,10 +394,13 @@ def _locust(port: int, users: int, seconds: int, prefix: Path, env: dict) -> dic
     exceptions = list(csv.DictReader(open(f"{prefix}_exceptions.csv"))) if Path(f"{prefix}_exceptions.csv").exists() else []
     agg = rows.pop("Aggregated")
 
+    def num(value: str) -> float:
+        return 0.0 if value in ("", "N/A") else float(value)  # Locust writes N/A for a request with no samples
+
     def row(r):
-        return {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "rps": float(r["Requests/s"]),
-                "avg": float(r["Average Response Time"]), "p50": float(r["50%"] or 0), "p95": float(r["95%"] or 0),
-                "p99": float(r["99%"] or 0), "max": float(r["Max Response Time"] or 0)}
+        return {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]), "rps": num(r["Requests/s"]),
+                "avg": num(r["Average Response Time"]), "p50": num(r["50%"]), "p95": num(r["95%"]),
+                "p99": num(r["99%"]), "max": num(r["Max Response Time"])}
 
     return {**row(agg), "users": users, "seconds": seconds, "by_name": {name: row(r) for name, r in rows.items()},
             "failure_list": failures[:20], "exceptions": len(exceptions)}
