@@ -393,11 +393,11 @@ def _pool_render(html: str) -> int:
 
 def step_throughput(args):
     """Letters per second of one worker host, and of bare WeasyPrint on the same letters."""
-    from determinations import letters
-    from determinations.models import Determination, Letter
-
     from django.db.models import Max
     from django.utils import timezone
+
+    from determinations import letters
+    from determinations.models import Determination, Letter
 
     ids = _determinations(args.letters, seed=args.seed)
     t0 = timezone.now()

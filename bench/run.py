@@ -527,6 +527,9 @@ def main():
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     started = time.perf_counter()
 
+    def save():  # after each step: a later step's failure keeps the figures taken so far
+        results_path.write_text(json.dumps(results, indent=1))
+
     sizes = dict(SIZES) if steps & {"data", "letters", "worker", "pages"} else {"1k": SIZES["1k"]}
     if "stats" in steps:
         sizes[args.stats_size] = LARGE[args.stats_size]
@@ -542,41 +545,41 @@ def main():
     if "data" in steps or (steps & {"letters", "worker", "memory"} and not db_exists(db_url("scratch"))):
         log("5. generate_cases and import_cases throughput (scratch database)")
         results["data"] = bench_data(3 if not args.quick else 1, 1000 if not args.quick else 300, 200 if not args.quick else 50)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "letters" in steps:
         log("1. letter rendering: project path vs bare WeasyPrint; first render of a fresh process")
         results["letters"] = bench_letters(runs, 10 if not args.quick else 3)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "worker" in steps:
         log("2–3. finalize → ready and worker throughput (real Celery worker, Redis)")
         results["worker"] = bench_worker(3 if not args.quick else 1, 20 if not args.quick else 4)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "pages" in steps:
         log("4. pages at 1,000 and 100,000 cases under gunicorn")
         results["pages"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "stats" in steps:
         log(f"4b. statistics and public search at 1,000 and {LARGE[args.stats_size]:,} cases under gunicorn")
         results["stats"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20,
                                        sizes=("1k", args.stats_size), only=STATISTICS_PAGES)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "million" in steps:
         log("4c. every page at 1,000 and 1,000,000 cases under gunicorn")
         results["million"] = bench_pages(runs if not args.quick else 2, 60 if not args.quick else 20, sizes=("1k", "1m"),
                                          only=MILLION_PAGES)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "load" in steps:
         log(f"6. load test (Locust) against gunicorn + Celery worker, {args.load_size} database")
         results["load"] = bench_load(args.load_size, args.quick)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     if "memory" in steps:
         from bench.memory import bench_memory
 
         log("7. memory of a letter worker process and a web worker over a long run")
         results["memory"] = bench_memory(args.quick)
-        results_path.write_text(json.dumps(results, indent=1))  # a later step's failure keeps this one
+        save()
     results["elapsed_s"] = time.perf_counter() - started
-    results_path.write_text(json.dumps(results, indent=1))
+    save()
     from bench.report import write_report
 
     write_report(results, Path(args.output), notes=ROOT / "bench" / "notes.md")
