@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -35,7 +36,26 @@ class SessionMiddleware(DjangoSessionMiddleware):
             if session.accessed:
                 patch_vary_headers(response, ("Cookie",))
             return response
-        return super().process_response(request, response)
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as exc:
+            # Django reads any database error while saving the session as "the
+            # session was deleted" (400 Bad Request); a lost connection is an
+            # outage and gets the outage's "try again" page.
+            if _caused_by_operational_error(exc):
+                return database_unavailable_response(request)
+            raise
+
+
+def _caused_by_operational_error(exc: BaseException) -> bool:
+    from django.db import OperationalError
+
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, OperationalError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 # Pages an unverified user may reach: signing in and out, the second factor
 # itself. Static files and healthz never reach view middleware (WhiteNoise,

@@ -128,6 +128,27 @@ def test_a_database_error_after_the_view_is_the_try_again_page(intake_client, se
         assert_try_again(intake_client.get(reverse("cases:list")))
 
 
+def test_a_connection_lost_while_saving_the_session_is_the_try_again_page(intake_client, settings):
+    """Django's database session store reports any database error on update as
+    "the session was deleted" (400 Bad Request); a lost connection is an outage
+    (seen in `make faults` while PostgreSQL restarted)."""
+    settings.DEBUG = False
+    from django.contrib.sessions.models import Session
+
+    with mock.patch.object(Session, "save", side_effect=OperationalError("the connection is closed")):
+        assert_try_again(intake_client.get(reverse("cases:list")))
+
+
+def test_a_session_really_deleted_meanwhile_is_still_refused(intake_client, settings):
+    """Signed out in another tab while this request ran: Django's answer stands."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.base import UpdateError
+
+    with mock.patch.object(SessionStore, "save", side_effect=UpdateError):
+        response = intake_client.get(reverse("cases:list"))
+    assert response.status_code == 400
+
+
 def test_other_errors_are_still_the_500_page(intake_client, settings):
     settings.DEBUG = False
     with mock.patch("cases.selectors.case_search", side_effect=ValueError("a bug")):
