@@ -64,12 +64,6 @@ def _ordering(sort: str):
     ]
 
 
-# A searched list counts at most this many matches ("More than 1,000 cases"; the
-# list pages through those, most urgent first). A person looking for a case types
-# more of the name or the number long before paging through a thousand matches,
-# and counting every match of a common surname in a million cases would make the
-# page grow with the data (BENCHMARKS.md). Unsearched lists keep the paginator's cap.
-SEARCH_COUNT_CAP = 1000
 
 
 def case_search(

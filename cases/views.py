@@ -22,6 +22,7 @@ from imrsite.access import staff_required
 from imrsite.downloads import StoredFileError, open_verified, protect_file_response
 from imrsite.errors import ServiceError
 from imrsite.forms import add_service_error
+from imrsite import pagination
 from imrsite.pagination import CappedPaginator
 from reviewers import selectors as reviewer_selectors
 from reviewers import services as reviewer_services
@@ -53,7 +54,7 @@ def case_list(request):
     params = request.GET
     filters, sort = case_list_params(params)
     qs = selectors.case_search(user=request.user, sort=sort, **filters)
-    cap = selectors.SEARCH_COUNT_CAP if filters["q"] else None
+    cap = pagination.SEARCH_COUNT_CAP if filters["q"] else None
     page = CappedPaginator(qs, PAGE_SIZE, cap=cap).get_page(params.get("page"))
     from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
     # The list shows employees' names: a read of health information.

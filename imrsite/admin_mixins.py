@@ -1,6 +1,7 @@
 """Admin building blocks shared by the apps."""
 
 from accounts import audit
+from imrsite import pagination
 from imrsite.pagination import CappedPaginator
 
 
@@ -120,3 +121,11 @@ class LargeListAdmin:
 
     paginator = CappedPaginator
     show_full_result_count = False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A searched list counts fewer matches than a plain one (the case list's rule).
+        from django.contrib.admin.views.main import SEARCH_VAR
+
+        searched = bool(request.GET.get(SEARCH_VAR, "").strip())
+        cap = pagination.SEARCH_COUNT_CAP if searched else None
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)

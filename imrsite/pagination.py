@@ -14,6 +14,13 @@ from django.core.paginator import Paginator
 
 DEFAULT_CAP = 10_000
 
+# A searched list counts at most this many matches ("More than 1,000 cases"; the
+# list pages through those, most urgent first). A person looking for a case types
+# more of the name or the number long before paging through a thousand matches,
+# and counting every match of a common surname in a million cases would make the
+# page grow with the data (BENCHMARKS.md). Unsearched lists keep DEFAULT_CAP.
+SEARCH_COUNT_CAP = 1000
+
 
 class CappedPaginator(Paginator):
     cap = DEFAULT_CAP

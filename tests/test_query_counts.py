@@ -169,12 +169,29 @@ def test_reviewer_dashboard_counts_stop_at_the_cap(client, reviewer, monkeypatch
 
 
 def test_searched_case_list_counts_at_most_the_search_cap(client, reviewer, monkeypatch):
-    from cases import selectors
+    from imrsite import pagination
 
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 4)
     client.force_login(UserFactory(role=Role.INTAKE))
     _cases(6, reviewer=reviewer)
     searched = client.get(reverse("cases:list") + "?q=Kowalski")
     assert searched.context["page"].paginator.capped
     assert "More than 4 cases" in searched.content.decode()
     assert not client.get(reverse("cases:list")).context["page"].paginator.capped  # the plain list keeps its cap
+
+
+def test_searched_admin_case_list_counts_at_most_the_search_cap(client, reviewer, monkeypatch):
+    from django.conf import settings
+
+    from imrsite import pagination
+
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 4)
+    client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True, is_staff=True))
+    _cases(6, reviewer=reviewer)
+    url = f"/{settings.ADMIN_URL}cases/case/"
+    searched = client.get(url + "?q=Kowalski")
+    assert searched.context["cl"].paginator.capped
+    html = searched.content.decode()
+    assert "more than 4 results" in html and "more than 4 cases" in html
+    plain = client.get(url)
+    assert not plain.context["cl"].paginator.capped and "6 cases" in plain.content.decode()
