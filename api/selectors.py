@@ -34,7 +34,7 @@ def case_search(*, user, criteria, rfi: bool = False, today=None):
 
     from cases.visibility import visible_cases
 
-    from .contract import RFI_STATUSES, SORT_FIELDS, status_annotation
+    from .contract import RFI_STATUSES, SORT_FIELDS, status_annotation, status_filter
 
     today = today or timezone.localdate()
     qs = visible_cases(user).annotate(api_status=status_annotation(today))
@@ -49,7 +49,7 @@ def case_search(*, user, criteria, rfi: bool = False, today=None):
         if not statuses:
             return qs.none()
     if statuses:
-        qs = qs.filter(api_status__in=statuses)
+        qs = qs.filter(status_filter(statuses, today))
     order = []
     for prop, desc in criteria.sort:
         expression = F(SORT_FIELDS[prop])

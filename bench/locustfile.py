@@ -243,7 +243,7 @@ class ApiClient(HttpUser):
     @task(3)
     def search_by_claim(self):
         number, claim = random.choice(self.cases)
-        self.client.post(API + "cases/search", json={"claimNumber": claim}, name="api search, claim number")
+        self.client.post(API + "cases/search", json={"CAID": claim}, name="api search, claim number")
 
     @task(2)
     def search_by_case(self):

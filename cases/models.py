@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from imrsite.limits import LimitedTextField
 
@@ -323,6 +324,11 @@ class Case(models.Model):
             models.Index(fields=["-received_on"], name="case_received_idx"),
             # The reviewer dashboard's "finalized this month" (BENCHMARKS.md).
             models.Index(fields=["decided_on"], name="case_decided_idx"),
+            # The claims administrators' API search (api.selectors.case_search): a case or claim
+            # number in any letter case, and an organization's cases by status, latest first.
+            models.Index(Upper("number"), name="case_number_upper_idx"),
+            models.Index(Upper("claim_number"), name="case_claim_upper_idx"),
+            models.Index(fields=["claims_administrator", "status", "-received_on"], name="case_ca_status_received_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=["received", "awaiting_info", "ineligible", "deferred", "awaiting_records", "records_complete", "in_review", "decided", "terminated", "withdrawn", "consolidated"]), name="case_status_valid"),

@@ -139,6 +139,24 @@ def test_status_table(client, world, as_a):
     assert set(contract.STATUSES) == {"1", "2", "3", "4", "5", "6", "7"}
 
 
+def test_a_status_filter_finds_exactly_the_cases_shown_with_that_status(client, world, as_a):
+    """The filter is written on the case's columns (an index serves it), the status shown is
+    computed: both follow the one table, first condition wins (a case that fits 6 and 7 is 6)."""
+    today = timezone.localdate()
+    org = world.a.organization
+    awaiting = Case.Status.AWAITING_RECORDS
+    for assigned_on, records_due_on in [(None, None), (None, today - timedelta(days=3)), (today, None),
+                                        (today, today), (today - timedelta(days=20), today - timedelta(days=1))]:
+        CaseFactory(claims_administrator=org, status=awaiting, assigned_on=assigned_on, records_due_on=records_due_on)
+    for status in Case.Status.values:
+        reason = {"ineligible_reason": "untimely"} if status == Case.Status.INELIGIBLE else {}
+        CaseFactory(claims_administrator=org, status=status, **reason)
+    shown = {r["caseNumber"]: r["status"] for r in search(client, as_a).json()["results"]}
+    for code in contract.STATUSES:
+        found = {r["caseNumber"] for r in search(client, as_a, {"statuses": [code]}).json()["results"]}
+        assert found == {number for number, status in shown.items() if status == code}, code
+
+
 def test_paging_limit_and_sort(client, world, as_a, settings):
     org = world.a.organization
     for n in range(5):
