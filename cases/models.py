@@ -316,7 +316,8 @@ class Case(models.Model):
     class Meta:
         ordering = ["due_on", "number"]
         indexes = [
-            models.Index(fields=["status", "due_on"], name="case_status_due_idx"),
+            # A status's cases in the case list's order (a status filter or work queue reads its first page off it).
+            models.Index(fields=["status", "due_on", "-received_on", "number"], name="case_status_order_idx"),
             models.Index(fields=["due_on", "number"], name="case_due_idx"),
             # The case list's default order, exactly (`cases.selectors._ordering`): its first page is read off the index.
             models.Index(fields=["due_on", "-received_on", "number"], name="case_list_order_idx"),

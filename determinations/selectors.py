@@ -59,7 +59,7 @@ class CappedCount(int):
         return count
 
     def __str__(self):
-        return f"{int(self):,}+" if self.capped else f"{int(self)}"
+        return f"{int(self):,}+" if self.capped else f"{int(self):,}"
 
     def __add__(self, other):
         total = CappedCount(int(self) + int(other), cap=10**12)

@@ -73,6 +73,25 @@ def test_counts_are_one_query(queue_world, django_assert_num_queries):
     assert counts["ready_to_screen"] == 1 and counts["letters_failed"] == 1 and counts["offers_unanswered"] == 1
 
 
+def test_counts_stop_at_the_cap_and_the_lists_say_more_than(client, intake, queue_world, monkeypatch):
+    """A count reads at most cap + 1 rows however many cases wait: the home page says "2+"
+    and the queue's list "More than 2 cases" (caps of 1,000 in use, 2 here)."""
+    from determinations import selectors
+    from imrsite import pagination
+    from tests.factories import CaseFactory
+
+    monkeypatch.setattr(selectors.capped_counts, "__defaults__", (2,))
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        CaseFactory(status=Case.Status.RECEIVED)
+    client.force_login(intake)
+    response = client.get(reverse("home"))
+    count = {row["queue"].key: row["count"] for row in response.context["queues"]}["ready_to_screen"]
+    assert (int(count), count.capped) == (2, True) and "2+" in response.content.decode()
+    listed = client.get(reverse("cases:list") + "?queue=ready_to_screen")
+    assert listed.context["page"].paginator.capped and "More than 2 cases" in listed.content.decode()
+
+
 def test_home_page_by_role(client, reviewer, manager):
     assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
     client.force_login(reviewer.user)
