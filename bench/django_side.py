@@ -30,6 +30,8 @@ from django.db import connection  # noqa: E402
 
 from bench.stats import loadavg  # noqa: E402
 
+from worklists.queues import INTAKE_QUEUE_KEYS, REVIEWER_QUEUE_KEYS  # noqa: E402
+
 SEARCH_TERM = "Kowalski"
 COMMON_NAME = "Nguyen"
 
@@ -125,7 +127,62 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         # offset (an index walk of 25 × page rows), whatever the number of cases.
         "case list, deep page": ("intake", "/cases/?page=40"),
         "correspondence list": ("intake", "/correspondence/"),
+        "intake home": ("intake", "/"),
+        **{f"case list, queue {key}": ("intake", f"/cases/?queue={key}") for key in INTAKE_QUEUE_KEYS},
+        **{f"reviewer dashboard, queue {key}": ("reviewer", f"/review/?queue={key}") for key in REVIEWER_QUEUE_KEYS},
+        **api_pages(),
     }
+
+
+API_ACCOUNT = "bench-api"
+
+
+def api_organization():
+    """The claims administrator whose account searches: that of the first generated case
+    (the generator spreads cases over 20, so about 50 at 1,000 cases and 50,000 at a million)."""
+    from cases.models import Case
+
+    return Case.objects.order_by("id").select_related("claims_administrator").first().claims_administrator
+
+
+def api_pages() -> dict[str, tuple[str, str, str]]:
+    """The claims administrators' API searches: page name → ("api", url, JSON body). A limit of
+    25 fills the page at both sizes, so both do the same work per result."""
+    from api.urls import BASE
+    from cases.models import Case
+
+    number, claim = (
+        Case.objects.filter(claims_administrator=api_organization()).order_by("id").values_list("number", "claim_number").first()
+    )
+    search, rfi = f"/{BASE}cases/search", f"/{BASE}cases/searchrfi"
+    return {
+        "api search, claim number": ("api", search, json.dumps({"CAID": claim.lower()})),
+        "api search, case number": ("api", search, json.dumps({"IMRID": number})),
+        "api search, all cases": ("api", search, json.dumps({"limit": 25})),
+        "api search, status": ("api", search, json.dumps({"statuses": ["4"], "limit": 25})),
+        "api search, open records requests": ("api", rfi, json.dumps({"limit": 25})),
+    }
+
+
+def _api_token() -> str:
+    """A real access token of the benchmark's service account, taken from the token endpoint."""
+    from django.test import Client
+
+    from api import services as api_services
+    from api.models import ServiceAccount
+
+    password = "bench-api-password-0123456789"
+    account = ServiceAccount.objects.filter(user__username=API_ACCOUNT).first()
+    if account is None:
+        account = api_services.service_account_create(username=API_ACCOUNT, organization=api_organization(), password=password)
+    api_services.service_account_set_password(account=account, password=password)
+    response = Client(REMOTE_ADDR="127.0.0.1").post(
+        "/auth/realms/dxc-externals/protocol/openid-connect/token",
+        {"grant_type": "password", "client_id": "dxc", "username": API_ACCOUNT, "password": password},
+    )
+    if response.status_code != 200:
+        raise SystemExit(f"api token: HTTP {response.status_code} {response.content[:200]!r}")
+    return response.json()["access_token"]
 
 
 def step_pages(args):
@@ -135,31 +192,41 @@ def step_pages(args):
 
     intake, admin, reviewer = _bench_users()
     users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": _bench_manager()}
-    clients, cookies = {"anonymous": Client(REMOTE_ADDR="127.0.0.1")}, {"anonymous": ""}
+    clients, headers = {"anonymous": Client(REMOTE_ADDR="127.0.0.1")}, {"anonymous": {}}
     for role, user in users.items():
         client = Client(REMOTE_ADDR="127.0.0.1")
         client.force_login(user)
         clients[role] = client
-        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        headers[role] = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+    urls = page_urls(reviewer)
+    if args.pages == "all-but-statistics":
+        urls = {name: page for name, page in urls.items() if name not in statistics_urls()}
+    elif args.pages:
+        urls = {name: page for name, page in urls.items() if name in args.pages.split(";")}
+    if any(page[0] == "api" for page in urls.values()):
+        headers["api"] = {"Authorization": f"Bearer {_api_token()}"}
+        clients["api"] = Client(REMOTE_ADDR="127.0.0.1", HTTP_AUTHORIZATION=headers["api"]["Authorization"])
     pages = {}
-    only = set(args.pages.split(";")) if args.pages else None
-    for name, (role, url) in page_urls(reviewer).items():
-        if only and name not in only:
-            continue
+    for name, (role, url, *body) in urls.items():
         client = clients[role]
-        client.get(url)  # warm: first-request caches (content types, templates) are not the page's cost
+
+        def fetch():
+            return client.post(url, body[0], content_type="application/json") if body else client.get(url)
+
+        fetch()  # warm: first-request caches (content types, templates) are not the page's cost
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url)
+            response = fetch()
         if response.status_code != 200:
             raise SystemExit(f"{name}: {url} answered {response.status_code}")
         pages[name] = {
             "role": role,
             "url": url,
+            **({"body": body[0]} if body else {}),
             "queries": len(ctx.captured_queries),
             "sql": [q["sql"] for q in ctx.captured_queries],
             "bytes": len(response.content),
         }
-    _write(args.out, {"pages": pages, "cookies": cookies, "reviewer": reviewer.user.username})
+    _write(args.out, {"pages": pages, "headers": headers, "reviewer": reviewer.user.username})
 
 
 def step_explain(args):

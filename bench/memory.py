@@ -70,7 +70,7 @@ def _web_memory(quick: bool) -> dict:
          "--access-logfile", "/dev/null", "--timeout", "60"],
         cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    pages = [(url_, info["cookies"][role]) for role, url_ in info["urls"].values()]
+    pages = [(url_, {"Cookie": info["cookies"][role]} if info["cookies"][role] else {}) for role, url_ in info["urls"].values()]
     cycle = itertools.cycle(pages)
     lock = threading.Lock()
     errors: list[str] = []
@@ -83,8 +83,8 @@ def _web_memory(quick: bool) -> dict:
         def run(n: int) -> None:
             for _ in range(n):
                 with lock:
-                    path, cookie = next(cycle)
-                status, _ = request(port, path, cookie)
+                    path, headers = next(cycle)
+                status, _ = request(port, path, headers)
                 if status != 200:
                     errors.append(f"{path}: HTTP {status}")
                     return

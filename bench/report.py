@@ -252,8 +252,11 @@ def _pages_section(results: dict, key: str, title: str) -> list[str]:
         "one row per page view and the session is saved on every request, as in production. Query counts: Django's "
         f"test client in-process with CaptureQueriesContext. Load per run: {', '.join(pages['loads'])}.",
         "",
-        f"| page | queries 1k / {large_key} | median 1k | p95 1k | median {large_key} | p95 {large_key} | p95 ratio (runs) |",
-        "|---|---|---|---|---|---|---|",
+        "The size column is the response at each size: where it differs, the page shows more rows at the larger "
+        "size (it is full there), and the two do different work.",
+        "",
+        f"| page | queries 1k / {large_key} | KB 1k / {large_key} | median 1k | p95 1k | median {large_key} | p95 {large_key} | p95 ratio (runs) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for page, by_size in pages["results"].items():
         q1 = pages["info"][small_key]["pages"][page]["queries"]
@@ -264,7 +267,8 @@ def _pages_section(results: dict, key: str, title: str) -> list[str]:
             runs = by_size[suffix]
             cells.append(f"{median([r['median'] for r in runs]):.0f} ms")
             cells.append(f"{median([r['p95'] for r in runs]):.0f} ms ({_range([r['p95'] for r in runs])})")
-        out.append(f"| {page} | {q1} / {q2} | {' | '.join(cells)} | {median(ratios):.2f}× ({_range(ratios, '{:.2f}')}) |")
+        kb = "{:.0f} / {:.0f}".format(*(pages["info"][k]["pages"][page].get("bytes", 0) / 1024 for k in (small_key, large_key)))
+        out.append(f"| {page} | {q1} / {q2} | {kb} | {' | '.join(cells)} | {median(ratios):.2f}× ({_range(ratios, '{:.2f}')}) |")
     out += ["", "URLs: " + "; ".join(f"{p}: `{d['url']}` as {d['role']}" for p, d in pages["info"][large_key]["pages"].items()), ""]
     prep = results.get("statistics_prep", {})
     if key == "stats" and prep:
