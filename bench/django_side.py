@@ -740,7 +740,11 @@ def step_loadusers(args):
     account = ServiceAccount.objects.filter(user__username="load-api").first()
     if account is None:
         account = api_services.service_account_create(username="load-api", organization=organization, password=LOAD_PASSWORD)
-    api_cases = list(Case.objects.filter(claims_administrator=account.organization).order_by("-id").values_list("number", "claim_number")[:50])
+    # Open cases: records for a decided or closed case are refused (as they should be), which is no load.
+    api_cases = list(
+        Case.objects.filter(claims_administrator=account.organization, status__in=Case.OPEN_STATUSES)
+        .order_by("-id").values_list("number", "claim_number")[:50]
+    )
     search_case = Case.objects.order_by("id").values_list("number", flat=True).first()
     _write(args.out, {
         "intake": intake, "reviewers": reviewers,

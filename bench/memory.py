@@ -1,6 +1,6 @@
 """7. Memory: does a long-running process grow?
 
-A Celery worker with one child and no recycling (CELERY_WORKER_MAX_TASKS_PER_CHILD=0,
+A Celery worker with one child and no recycling (CELERY_WORKER_MAX_TASKS_PER_CHILD=1000000,
 so one process renders every letter) is sampled after 100 and after 1,000 letters;
 a gunicorn web worker (one sync worker, production settings: DEBUG off, 2FA
 checked on every request) after 1,000 and 10,000 requests cycling through the
@@ -36,7 +36,7 @@ def _worker_memory(quick: bool) -> dict:
     url = db_url("scratch")
     media = tempfile.mkdtemp(prefix="bench-memory-media-")
     _flush_redis()
-    worker = Worker(url, media, ["--concurrency=1"], {"CELERY_WORKER_MAX_TASKS_PER_CHILD": "0"})
+    worker = Worker(url, media, ["--concurrency=1"], {"CELERY_WORKER_MAX_TASKS_PER_CHILD": "1000000"})
     samples = []
     try:
         # Each determination has two letters (the parties' and the public copy).
