@@ -127,7 +127,11 @@ class Staff(HttpUser):
         self.client.headers.update({"X-Forwarded-Proto": "https", "Origin": f"https://{self.host.split('://')[1]}"})
         accounts = USERS[self.role]
         with _lock:
-            self.account = accounts[next(_counters[self.role]) % len(accounts)]
+            ordinal = next(_counters[self.role])
+            self.account = accounts[ordinal % len(accounts)]
+            # The draft this load user saves: its own, so two users of one account never edit the same one
+            # (the second save would be refused 409, "changed meanwhile", which is the product working).
+            self.sharing = ordinal // len(accounts)
             username = self.account["username"]
             first = username not in _signed_in
             if first:
@@ -243,7 +247,8 @@ class Reviewer(Staff):
 
     @task(2)
     def save_draft(self):
-        number = random.choice(self.account["cases"])
+        cases = self.account["cases"]
+        number = cases[self.sharing % len(cases)]
         path = f"/review/{number}/determination/"
         fields = self.get_form(path, "determination (form)", having="clinical_case_summary")
         fields["clinical_case_summary"] = f"Load test draft {time.time():.0f}: a worker with low back pain."
