@@ -105,7 +105,8 @@ def test_other_organizations_documents_are_not_found(client, world, as_a):
     b_token = login(client, world.b.username)["access_token"]
     theirs = listing(client, bearer(b_token), world.b.decided.number).json()["results"][0]["renderings"][0]["identifier"]
     mine = listing(client, as_a, world.a.open_case.number).json()["results"][0]["renderings"][0]["identifier"]
-    for handle in (theirs, mine[:-1] + "0", "20.5000.900/nothing", "../../etc/passwd"):
+    altered = mine[:-1] + ("1" if mine.endswith("0") else "0")  # never the handle itself (a random one may end in 0)
+    for handle in (theirs, altered, "20.5000.900/nothing", "../../etc/passwd"):
         response, body = download(client, as_a, handle)
         assert response.status_code == 404
         assert body.startswith(b'{"status":404,"msg":"Document not found","refId":"')
