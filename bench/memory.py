@@ -58,12 +58,12 @@ def _worker_memory(quick: bool) -> dict:
 
 
 def _web_memory(quick: bool) -> dict:
-    from bench.run import PY, ROOT, STATE, db_url, django_step, env_for, log, request, wait_healthy
+    from bench.run import PY, ROOT, STATE, db_url, django_step, env_for, log, production_static, request, wait_healthy
 
     url = db_url("1k")
     info = django_step(url, "sessions")
     port = 8791
-    env = env_for(url, ALLOWED_HOSTS="127.0.0.1")
+    env = production_static(env_for(url, ALLOWED_HOSTS="127.0.0.1"))
     log_file = open(STATE / "memory-web.log", "wb")
     server = subprocess.Popen(
         [str(Path(PY).parent / "gunicorn"), "imrsite.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1",

@@ -100,6 +100,13 @@ def env_for(url: str, **extra) -> dict:
     return env
 
 
+def production_static(env: dict) -> dict:
+    """`env` with the collected, hashed static files production serves (whitenoise, DEBUG off)."""
+    env = {**env, "STATIC_ROOT": str(STATE / "static")}
+    subprocess.run([PY, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
 def manage(url: str, *args, **extra) -> float:
     t = time.perf_counter()
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env_for(url, **extra), check=True, stdout=subprocess.DEVNULL)
@@ -432,9 +439,7 @@ def bench_load(suffix: str, quick: bool) -> dict:
     users_file.write_text(json.dumps(django_step(url, "loadusers", "--count", "48")))
     media = Path(tempfile.mkdtemp(prefix="bench-load-media-"))
     extra = dict(MEDIA_ROOT=media, REDIS_URL=REDIS_URL, ALLOWED_HOSTS="127.0.0.1")
-    extra["STATIC_ROOT"] = STATE / "static"  # production: whitenoise serves the collected, hashed files
-    env = env_for(url, **extra)
-    subprocess.run([PY, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    env = production_static(env_for(url, **extra))
     log_file = open(STATE / "load-server.log", "wb")
     gunicorn = subprocess.Popen(
         [str(Path(PY).parent / "gunicorn"), "imrsite.wsgi", "-b", f"127.0.0.1:{LOAD_PORT}", "-w", "4",
