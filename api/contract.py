@@ -77,8 +77,8 @@ def status_filter(codes, today: date) -> Q:
     earlier = Q()
     for status, condition in status_conditions(today):
         if status.code in codes:
-            wanted |= condition & ~earlier if earlier else condition
-        earlier = earlier | condition if earlier else condition
+            wanted |= condition & ~earlier  # an empty Q() combines to nothing
+        earlier |= condition
     return wanted
 
 
