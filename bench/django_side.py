@@ -63,6 +63,30 @@ def _bench_users():
     return intake, admin, reviewer
 
 
+TYPICAL_OPEN_CASES = 30
+
+
+def _typical_reviewer():
+    """The reviewer whose open cases are closest to TYPICAL_OPEN_CASES (a full-time reviewer's load): the
+    control for the dashboard's growth, since the busiest reviewer's queue grows with the data (31 open at
+    1,000 cases, thousands at a million) and with it the rows a page shows."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Count, F, Func, Q
+
+    from accounts.models import Role
+    from reviewers.models import Assignment, Reviewer
+
+    reviewer = (
+        Reviewer.objects.annotate(n=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN_STATUSES)))
+        .annotate(distance=Func(F("n") - TYPICAL_OPEN_CASES, function="ABS"))
+        .order_by("distance", "-n", "pk")
+        .select_related("user")
+        .first()
+    )
+    reviewer.user.groups.add(Group.objects.get_or_create(name=Role.REVIEWER)[0])
+    return reviewer
+
+
 def _bench_manager():
     from django.contrib.auth.models import Group
 
@@ -130,6 +154,10 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "intake home": ("intake", "/"),
         **{f"case list, queue {key}": ("intake", f"/cases/?queue={key}") for key in INTAKE_QUEUE_KEYS},
         **{f"reviewer dashboard, queue {key}": ("reviewer", f"/review/?queue={key}") for key in REVIEWER_QUEUE_KEYS},
+        # The control: the same pages for a reviewer with about as many open cases at both sizes.
+        f"reviewer dashboard, {TYPICAL_OPEN_CASES} open cases": ("typical reviewer", "/review/"),
+        **{f"reviewer dashboard, {TYPICAL_OPEN_CASES} open cases, queue {key}": ("typical reviewer", f"/review/?queue={key}")
+           for key in REVIEWER_QUEUE_KEYS},
         **api_pages(),
     }
 
@@ -185,19 +213,37 @@ def _api_token() -> str:
     return response.json()["access_token"]
 
 
+def verified_session_cookie(user) -> str:
+    """A Cookie header of a signed-in session that has passed the second factor, as
+    production settings (DEBUG off, 2FA enforced) require of every staff page."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, name="bench").first()
+    device = device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # what django_otp.login records after a good code
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
 def step_pages(args):
     """Query count of each page (in-process) and a signed-in session cookie per role for the load tool."""
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     intake, admin, reviewer = _bench_users()
-    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": _bench_manager()}
+    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": _bench_manager(),
+             "typical reviewer": _typical_reviewer().user}
     clients, headers = {"anonymous": Client(REMOTE_ADDR="127.0.0.1")}, {"anonymous": {}}
     for role, user in users.items():
-        client = Client(REMOTE_ADDR="127.0.0.1")
-        client.force_login(user)
-        clients[role] = client
-        headers[role] = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+        cookie = verified_session_cookie(user)
+        clients[role] = Client(REMOTE_ADDR="127.0.0.1")
+        clients[role].cookies.load(cookie)
+        headers[role] = {"Cookie": cookie}
     urls = page_urls(reviewer)
     if args.pages == "all-but-statistics":
         urls = {name: page for name, page in urls.items() if name not in statistics_urls()}
@@ -767,16 +813,7 @@ def step_sessions(args):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     intake, _admin, reviewer = _bench_users()
-    cookies = {}
-    for role, user in {"intake": intake, "reviewer": reviewer.user}.items():
-        device = TOTPDevice.objects.filter(user=user, name="bench").first()
-        device = device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-        client = Client()
-        client.force_login(user)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # what django_otp.login records after a good code
-        session.save()
-        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    cookies = {role: verified_session_cookie(user) for role, user in {"intake": intake, "reviewer": reviewer.user}.items()}
     urls = {name: page for name, page in page_urls(reviewer).items() if page[0] in ("intake", "reviewer", "anonymous")
             and not name.startswith("reports")}
     _write(args.out, {"cookies": {**cookies, "anonymous": ""}, "urls": urls})

@@ -247,9 +247,9 @@ def _pages_section(results: dict, key: str, title: str) -> list[str]:
         "",
         "gunicorn (2 sync workers) per database, both running; a Python thread loop (bench/run.py `load`) on "
         "127.0.0.1 with 2 concurrent connections, after 5 warm-up requests, the same page at both sizes back "
-        "to back in each run. Signed in with a session made by `force_login` (the public search: no cookie); "
-        "**DEBUG=true**, which turns 2FA enforcement off (IMR_REQUIRE_2FA follows DEBUG); the audit trail writes "
-        "one row per page view and the session is saved on every request, as in production. Query counts: Django's "
+        "to back in each run. Production settings: DEBUG off, 2FA enforced (each role's session made by "
+        "`force_login` and marked with a confirmed TOTP device, as a good code does; the public search: no cookie), "
+        "hashed static files; the audit trail writes one row per page view and the session is saved on every request, as in production. Query counts: Django's "
         f"test client in-process with CaptureQueriesContext. Load per run: {', '.join(pages['loads'])}.",
         "",
         "The size column is the response at each size: where it differs, the page shows more rows at the larger "

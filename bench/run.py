@@ -107,6 +107,15 @@ def production_static(env: dict) -> dict:
     return env
 
 
+def page_settings() -> dict:
+    """The settings the page servers run with, as production does: DEBUG off (compiled templates
+    cached, no query log), 2FA enforced (bench.django_side signs each role in with a verified second
+    factor), the collected, hashed static files. `testserver`: the pages step's in-process client,
+    which counts each page's queries under the same settings."""
+    env = production_static(env_for(db_url("1k")))
+    return {"ALLOWED_HOSTS": "127.0.0.1,testserver", "STATIC_ROOT": env["STATIC_ROOT"]}
+
+
 def manage(url: str, *args, **extra) -> float:
     t = time.perf_counter()
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env_for(url, **extra), check=True, stdout=subprocess.DEVNULL)
@@ -270,8 +279,8 @@ def bench_worker(runs: int, letters: int) -> dict:
 # --- 4. pages ------------------------------------------------------------------------------
 
 class Gunicorn:
-    def __init__(self, url: str, port: int):
-        env = env_for(url, DEBUG="true")  # DEBUG: 2FA enforcement off (see BENCHMARKS.md)
+    def __init__(self, url: str, port: int, settings: dict):
+        env = env_for(url, **settings)
         self.port = port
         self.log = open(STATE / f"gunicorn-{port}.log", "ab")
         self.proc = subprocess.Popen(
@@ -360,11 +369,12 @@ def prepare_statistics(suffix: str) -> dict:
 def bench_pages(runs: int, requests: int, sizes=tuple(SIZES), only: str = "") -> dict:
     servers, info = {}, {}
     small, large = sizes
+    settings = page_settings()
     try:
         for i, suffix in enumerate(sizes):
             url = db_url(suffix)
-            info[suffix] = django_step(url, "pages", "--pages", only, DEBUG="true")  # the same settings as the server
-            servers[suffix] = Gunicorn(url, 8770 + i)
+            info[suffix] = django_step(url, "pages", "--pages", only, **settings)  # the same settings as the server
+            servers[suffix] = Gunicorn(url, 8770 + i, settings)
         pages = list(info[small]["pages"])
         results = {page: {suffix: [] for suffix in sizes} for page in pages}
         loads = []

@@ -321,6 +321,8 @@ class Assignment(models.Model):
         ordering = ["-assigned_at"]
         indexes = [
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status_idx"),
+            # The work queues "offers unanswered" and "ready to assign" (worklists.queues): a status's cases.
+            models.Index(fields=["status", "case"], name="assignment_status_case_idx"),
             # The admin list's order (newest first).
             models.Index(fields=["-assigned_at", "-id"], name="assignment_assigned_idx"),
             # The dashboard's open work, most urgent first, and its overdue count.
