@@ -34,22 +34,30 @@ class ApiStatus:
     ours: str  # what it means here
 
 
-def _awaiting():
-    return Q(status=Case.Status.AWAITING_RECORDS)
+S = Case.Status
+_AWAITING = (S.AWAITING_RECORDS,)
+
+
+def _rules(today: date) -> list[tuple[str, tuple[str, ...], Q]]:
+    """(code, the case statuses it covers, any further condition), in the order tried."""
+    return [
+        ("1", (S.RECEIVED,), Q()),
+        ("2", (S.DEFERRED,), Q()),
+        ("6", _AWAITING, Q(assigned_on__isnull=True)),
+        ("7", _AWAITING, Q(records_due_on__lt=today)),
+        ("3", _AWAITING, Q()),
+        ("4", (S.RECORDS_COMPLETE, S.IN_REVIEW), Q()),
+        ("5", (S.DECIDED, S.INELIGIBLE, S.TERMINATED, S.WITHDRAWN, S.CONSOLIDATED), Q()),
+    ]
+
+
+def _condition(statuses: tuple[str, ...], extra: Q) -> Q:
+    return (Q(status=statuses[0]) if len(statuses) == 1 else Q(status__in=statuses)) & extra
 
 
 def status_conditions(today: date) -> list[tuple[ApiStatus, Q]]:
     """(status, condition on Case) in the order they are tried; the first that holds wins."""
-    return [
-        (STATUSES["1"], Q(status=Case.Status.RECEIVED)),
-        (STATUSES["2"], Q(status=Case.Status.DEFERRED)),
-        (STATUSES["6"], _awaiting() & Q(assigned_on__isnull=True)),
-        (STATUSES["7"], _awaiting() & Q(records_due_on__lt=today)),
-        (STATUSES["3"], _awaiting()),
-        (STATUSES["4"], Q(status__in=[Case.Status.RECORDS_COMPLETE, Case.Status.IN_REVIEW])),
-        (STATUSES["5"], Q(status__in=[Case.Status.DECIDED, Case.Status.INELIGIBLE, Case.Status.TERMINATED, Case.Status.WITHDRAWN,
-                                      Case.Status.CONSOLIDATED])),
-    ]
+    return [(STATUSES[code], _condition(statuses, extra)) for code, statuses, extra in _rules(today)]
 
 
 STATUSES = {
@@ -71,14 +79,25 @@ RFI_STATUSES = ("3", "6", "7")
 
 def status_filter(codes, today: date) -> Q:
     """Cases whose contract status is one of `codes`, as conditions on the case's own
-    columns (each status: its condition and none of those tried before it), so that
-    the database reads them off an index instead of computing every case's status."""
+    columns (each status: its condition and none of those tried before it on the same
+    case statuses), so that the database reads them off an index instead of computing
+    every case's status; a status of its own case statuses ("4", "5") is that status
+    list alone, which an index answers without reading the cases."""
     wanted = Q(pk__in=[])
-    earlier = Q()
-    for status, condition in status_conditions(today):
-        if status.code in codes:
-            wanted |= condition & ~earlier  # an empty Q() combines to nothing
-        earlier |= condition
+    rules = _rules(today)
+    # Every status that splits one set of case statuses ("6", "7", "3": awaiting records) is that set.
+    whole = {statuses for _code, statuses, _extra in rules
+             if all(code in codes for code, other, _extra in rules if other == statuses)}
+    for statuses in whole:
+        wanted |= _condition(statuses, Q())
+    for i, (code, statuses, extra) in enumerate(rules):
+        if code not in codes or statuses in whole:
+            continue
+        condition = _condition(statuses, extra)
+        for _code, earlier_statuses, earlier_extra in rules[:i]:
+            if set(earlier_statuses) & set(statuses):
+                condition &= ~_condition(earlier_statuses, earlier_extra)
+        wanted |= condition
     return wanted
 
 

@@ -123,6 +123,8 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "case page": ("intake", f"/cases/{case}/"),
         "admin case changelist": ("admin", f"/{settings.ADMIN_URL}cases/case/"),
         "admin case changelist, searched": ("admin", f"/{settings.ADMIN_URL}cases/case/?q={SEARCH_TERM}"),
+        # The control: one match at both sizes (the search above finds 24 at 1,000 cases, a full page at a million).
+        "admin case changelist, searched by case number": ("admin", f"/{settings.ADMIN_URL}cases/case/?q={case}"),
         "admin assignment changelist": ("admin", f"/{settings.ADMIN_URL}reviewers/assignment/"),
         "admin party changelist": ("admin", f"/{settings.ADMIN_URL}cases/party/"),
         "case list, sorted by employee": ("intake", "/cases/?sort=employee"),
@@ -154,7 +156,8 @@ def api_organization():
 
 def api_pages() -> dict[str, tuple[str, str, str]]:
     """The claims administrators' API searches: page name → ("api", url, JSON body). A limit of
-    25 fills the page at both sizes, so both do the same work per result."""
+    25 is a page; where the 1,000-case database has fewer matches than that, the same search with a
+    limit of what it finds there does equal work at both sizes."""
     from api.urls import BASE
     from cases.models import Case
 
@@ -168,6 +171,8 @@ def api_pages() -> dict[str, tuple[str, str, str]]:
         "api search, all cases": ("api", search, json.dumps({"limit": 25})),
         "api search, status": ("api", search, json.dumps({"statuses": ["4"], "limit": 25})),
         "api search, open records requests": ("api", rfi, json.dumps({"limit": 25})),
+        "api search, status, 5 results": ("api", search, json.dumps({"statuses": ["4"], "limit": 5})),
+        "api search, open records requests, 4 results": ("api", rfi, json.dumps({"limit": 4})),
     }
 
 

@@ -326,10 +326,11 @@ class Case(models.Model):
             # The reviewer dashboard's "finalized this month" (BENCHMARKS.md).
             models.Index(fields=["decided_on"], name="case_decided_idx"),
             # The claims administrators' API search (api.selectors.case_search): a case or claim number in
-            # any letter case, and an organization's cases by status, latest first.
+            # any letter case, an organization's cases by status or all of them, latest first.
             models.Index(Upper("number"), name="case_number_upper_idx"),
             models.Index(Upper("claim_number"), name="case_claim_upper_idx"),
             models.Index(fields=["claims_administrator", "status", "-received_on"], name="case_ca_status_received_idx"),
+            models.Index(fields=["claims_administrator", "-received_on", "number"], name="case_ca_received_idx"),
             # The work queues "decisions due" and "records overdue" (worklists.queues), counted off the index alone.
             models.Index(fields=["status", "decision_due_on"], name="case_status_decision_due_idx"),
             models.Index(fields=["status", "records_due_on"], name="case_records_overdue_idx", condition=Q(records_complete_on__isnull=True)),

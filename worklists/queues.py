@@ -108,14 +108,21 @@ def apply_queue(qs, key: str, today: date):
     return qs.filter(condition) if condition is not None else qs
 
 
+# The home page's tiles count to this many ("100+"); the queue's own list, one click away,
+# counts to the search cap (1,000, imrsite.pagination). A tile says where the work is: past
+# a hundred the next step is the same (open the queue, take the most urgent), while counting
+# further on every visit of the home page would read rows a person never sees (BENCHMARKS.md).
+HOME_COUNT_CAP = 100
+
+
 def intake_queue_counts(cases, today: date) -> dict:
     """Every intake queue's count over `cases` (the person's visible cases), in one
-    query, each stopping at the cap ("1,000+", `determinations.selectors.capped_counts`):
-    a count reads at most 1,001 index entries, so a million cases cost what a
-    thousand do. Past a thousand the number changes nothing anyone does next."""
+    query, each stopping at HOME_COUNT_CAP (`determinations.selectors.capped_counts`):
+    a count reads at most cap + 1 index entries, so a million cases cost what a
+    thousand do."""
     from determinations.selectors import capped_counts
 
-    return capped_counts({key: cases.filter(build(today)) for key, build in _CONDITIONS.items()})
+    return capped_counts({key: cases.filter(build(today)) for key, build in _CONDITIONS.items()}, cap=HOME_COUNT_CAP)
 
 
 # --- the reviewer's own queues ---------------------------------------------------------------

@@ -75,12 +75,11 @@ def test_counts_are_one_query(queue_world, django_assert_num_queries):
 
 def test_counts_stop_at_the_cap_and_the_lists_say_more_than(client, intake, queue_world, monkeypatch):
     """A count reads at most cap + 1 rows however many cases wait: the home page says "2+"
-    and the queue's list "More than 2 cases" (caps of 1,000 in use, 2 here)."""
-    from determinations import selectors
+    and the queue's list "More than 2 cases" (caps of 100 and 1,000 in use, 2 here)."""
     from imrsite import pagination
     from tests.factories import CaseFactory
 
-    monkeypatch.setattr(selectors.capped_counts, "__defaults__", (2,))
+    monkeypatch.setattr(queues, "HOME_COUNT_CAP", 2)
     monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 2)
     for _ in range(3):
         CaseFactory(status=Case.Status.RECEIVED)
