@@ -33,7 +33,6 @@ from bench.pages import (  # noqa: E402
     api_token,
     bench_manager,
     bench_users,
-    typical_reviewer,
     page_urls,
     statistics_urls,
     verified_session_cookie,
@@ -46,8 +45,7 @@ def step_pages(args):
     from django.test.utils import CaptureQueriesContext
 
     intake, admin, reviewer = bench_users()
-    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": bench_manager(),
-             "typical reviewer": typical_reviewer().user}
+    users = {"intake": intake, "admin": admin, "reviewer": reviewer.user, "manager": bench_manager()}
     clients, headers = {"anonymous": Client(REMOTE_ADDR="127.0.0.1")}, {"anonymous": {}}
     for role, user in users.items():
         cookie = verified_session_cookie(user)

@@ -42,30 +42,6 @@ def bench_users():
     return intake, admin, reviewer
 
 
-TYPICAL_OPEN_CASES = 30
-
-
-def typical_reviewer():
-    """The reviewer whose open cases are closest to TYPICAL_OPEN_CASES (a full-time reviewer's load): the
-    control for the dashboard's growth, since the busiest reviewer's queue grows with the data (31 open at
-    1,000 cases, thousands at a million) and with it the rows a page shows."""
-    from django.contrib.auth.models import Group
-    from django.db.models import Count, F, Func, Q
-
-    from accounts.models import Role
-    from reviewers.models import Assignment, Reviewer
-
-    reviewer = (
-        Reviewer.objects.annotate(n=Count("assignments", filter=Q(assignments__status__in=Assignment.OPEN_STATUSES)))
-        .annotate(distance=Func(F("n") - TYPICAL_OPEN_CASES, function="ABS"))
-        .order_by("distance", "-n", "pk")
-        .select_related("user")
-        .first()
-    )
-    reviewer.user.groups.add(Group.objects.get_or_create(name=Role.REVIEWER)[0])
-    return reviewer
-
-
 def bench_manager():
     from django.contrib.auth.models import Group
 
@@ -135,10 +111,6 @@ def page_urls(reviewer) -> dict[str, tuple[str, str]]:
         "intake home": ("intake", "/"),
         **{f"case list, queue {key}": ("intake", f"/cases/?queue={key}") for key in INTAKE_QUEUE_KEYS},
         **{f"reviewer dashboard, queue {key}": ("reviewer", f"/review/?queue={key}") for key in REVIEWER_QUEUE_KEYS},
-        # The control: the same pages for a reviewer with about as many open cases at both sizes.
-        f"reviewer dashboard, {TYPICAL_OPEN_CASES} open cases": ("typical reviewer", "/review/"),
-        **{f"reviewer dashboard, {TYPICAL_OPEN_CASES} open cases, queue {key}": ("typical reviewer", f"/review/?queue={key}")
-           for key in REVIEWER_QUEUE_KEYS},
         **api_pages(),
     }
 

@@ -141,7 +141,14 @@ def case_search_condition(q: str) -> Q:
     index on PostgreSQL: the database either walks the list's order and stops
     at a page of matches (a common name) or reads the few matches off the index
     (a rare one), instead of joining the parties and sorting every match
-    (BENCHMARKS.md)."""
+    (BENCHMARKS.md). A whole case number, in any letter case, is that case (or a
+    claim number holding it), off the number's unique index: its words ("cm26",
+    "0000632") would read the search index's entry of every case of the year."""
+    from .services.numbering import parse_case_number
+
+    number = q.strip().upper()
+    if parse_case_number(number) is not None:
+        return Q(number=number) | Q(claim_number__icontains=number)
     condition = Q()
     for word in search_words(q):
         condition &= Q(search_text__contains=word)

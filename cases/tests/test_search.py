@@ -101,3 +101,12 @@ def test_search_reads_one_indexed_column():
     """The shape BENCHMARKS.md asks for: no join to the parties, one trigram-indexed column."""
     where = str(Case.objects.filter(selectors.case_search_condition("Central Valley")).query).upper().split(" WHERE ", 1)[1]
     assert "CASES_PARTY" not in where and where.count("SEARCH_TEXT") == 2
+
+
+def test_a_whole_case_number_finds_that_case_in_any_letter_case(intake):
+    wanted, other = CaseFactory(), CaseFactory()
+    held = CaseFactory(claim_number=f"REF {wanted.number}")
+    assert set(search(intake, wanted.number.lower())) == {wanted.number, held.number}
+    assert other.number not in search(intake, f" {wanted.number} ")
+    where = str(Case.objects.filter(selectors.case_search_condition(wanted.number)).query).upper().split(" WHERE ", 1)[1]
+    assert "SEARCH_TEXT" not in where
