@@ -108,10 +108,11 @@ def apply_queue(qs, key: str, today: date):
     return qs.filter(condition) if condition is not None else qs
 
 
-# The home page's tiles count to this many ("100+"); the queue's own list, one click away,
-# counts to the search cap (1,000, imrsite.pagination). A tile says where the work is: past
-# a hundred the next step is the same (open the queue, take the most urgent), while counting
-# further on every visit of the home page would read rows a person never sees (BENCHMARKS.md).
+# The work queues' tiles (intake home page, reviewer dashboard) count to this many ("100+");
+# an intake queue's own list, one click away, counts to the search cap (1,000,
+# imrsite.pagination). A tile says where the work is: past a hundred the next step is the
+# same (open the queue, take the most urgent), while counting further on every visit of the
+# home page would read rows a person never sees (BENCHMARKS.md).
 HOME_COUNT_CAP = 100
 
 
@@ -153,9 +154,10 @@ def reviewer_queue_condition(key: str, today: date) -> Q | None:
 
 
 def reviewer_queue_counts(reviewer, today: date) -> dict[str, int]:
-    """The reviewer's three queues' counts, in one query, each stopping at the
-    dashboard's cap ("1,000+"), so a very large queue costs what a short one does."""
+    """The reviewer's three queues' counts, in one query, each stopping at the tiles'
+    cap ("100+", as on the intake home page), so a very large queue costs what a short one does."""
     from determinations.selectors import capped_counts
 
     mine = Assignment.objects.filter(reviewer=reviewer)
-    return capped_counts({key: mine.filter(reviewer_queue_condition(key, today)) for key in REVIEWER_QUEUE_KEYS})
+    return capped_counts({key: mine.filter(reviewer_queue_condition(key, today)) for key in REVIEWER_QUEUE_KEYS},
+                         cap=HOME_COUNT_CAP)
