@@ -330,6 +330,11 @@ class Assignment(models.Model):
                 fields=["reviewer", "queue_due_on", "id"], name="assignment_open_queue_idx",
                 condition=Q(status__in=["offered", "accepted"]),
             ),
+            # One of the reviewer's queues (offers to answer, drafts due) in the same order.
+            models.Index(
+                fields=["reviewer", "status", "queue_due_on", "id"], name="assignment_open_status_idx",
+                condition=Q(status__in=["offered", "accepted"]),
+            ),
             models.Index(
                 fields=["reviewer", "case_due_on"], name="assignment_open_due_idx",
                 condition=Q(status__in=["offered", "accepted"]),
