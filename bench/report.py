@@ -316,9 +316,7 @@ def _load_section(load: dict) -> list[str]:
         f"Saturation: **{load['saturation_rps']:.1f} requests/s**. At half of it ({load['half_users']} users, "
         f"{half['seconds']} s): {half['rps']:.1f} requests/s, p50 **{half['p50']:.0f} ms**, p95 **{half['p95']:.0f} ms**, "
         f"p99 **{half['p99']:.0f} ms**, {half['failures']} failures; PostgreSQL was executing statements for "
-        f"{100 * half['db_share']:.0f} % of the summed response time (pg_stat_database.active_time)."
-        + (f" The worker's notices went to a real SMTP server on 127.0.0.1 (aiosmtpd), which accepted "
-           f"{load['emails_accepted']:,} e-mails." if "emails_accepted" in load else ""),
+        f"{100 * half['db_share']:.0f} % of the summed response time (pg_stat_database.active_time).",
         "",
         "| request (at half load) | requests | p50 | p95 | p99 |",
         "|---|---|---|---|---|",
