@@ -1,7 +1,7 @@
 """The load test (issue 17): the three kinds of staff, an API client and public
 readers at once, against gunicorn with the production settings.
 
-Started by `python -m bench.run --only load` (bench/run.py `bench_load`), which
+Started by `python -m bench.run --only load` (bench/load.py `bench_load`), which
 creates the accounts (bench.django_side loadusers) and passes them in
 LOAD_USERS (a JSON file). Every request goes to the --host given, which
 bench/run.py sets to http://127.0.0.1:<port>; nothing else is contacted.
