@@ -6,7 +6,6 @@ after a refusal (a 4xx, or a redirect carrying an error message) every table
 is exactly as before. Stored text is shown escaped on another user's page.
 """
 
-from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -14,7 +13,6 @@ from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import given, settings, strategies as st
 
 from accounts.models import Role
@@ -27,6 +25,7 @@ from determinations.tests.correction_helpers import decided
 from imrsite.tests.admin_objects import assigned_case, open_case
 from implementation.tests.helpers import decided_case, serve
 from tests.factories import ReviewerFactory, UserFactory
+from tests.dates import last_month, today
 
 from .test_property_forms import FUZZ, overrides, values
 
@@ -102,7 +101,6 @@ def screened(capture):
     return case
 
 
-TODAY = timezone.localdate()
 
 
 # --- correspondence -------------------------------------------------------------------------
@@ -159,7 +157,7 @@ def test_records_complete_on_a_screened_case(intake, django_capture_on_commit_ca
     @given(overrides({"on"}))
     def run(changes):
         case = screened(django_capture_on_commit_callbacks)
-        check(intake, reverse("cases:records_complete", args=[case.number]), {"on": TODAY.isoformat(), **changes})
+        check(intake, reverse("cases:records_complete", args=[case.number]), {"on": today().isoformat(), **changes})
 
     run()
 
@@ -194,7 +192,7 @@ def test_batch_mailed(intake, intake_user, django_capture_on_commit_callbacks):
             with django_capture_on_commit_callbacks(execute=True):
                 state["batch"] = correspondence_services.mail_batch_prepare(user=intake_user)
         response = check(intake, reverse("correspondence:batch_mailed", args=[state["batch"].pk]),
-                         {"on": TODAY.isoformat(), **changes})
+                         {"on": today().isoformat(), **changes})
         if not refused(response):
             state.clear()
 
@@ -228,7 +226,7 @@ def test_correction_open(admin_user):
 
 def test_terminate(intake):
     base = {"reason": "authorized", "reported_by_role": "claims_administrator", "reported_by_name": "",
-            "reported_on": TODAY.isoformat(), "note": ""}
+            "reported_on": today().isoformat(), "note": ""}
 
     @FUZZ
     @given(overrides(base))
@@ -256,7 +254,7 @@ def test_additional_reviewer(intake):
     @given(overrides({"reviewer", "approved_on", "reference", "reason"}))
     def run(changes):
         case = assigned_case().case
-        base = {"reviewer": ReviewerFactory().pk, "approved_on": TODAY.isoformat(), "reference": "AD-9", "reason": "Psychology item."}
+        base = {"reviewer": ReviewerFactory().pk, "approved_on": today().isoformat(), "reference": "AD-9", "reason": "Psychology item."}
         check(intake, reverse("closures:additional_reviewer", args=[case.number]), {**base, **changes})
 
     run()
@@ -264,19 +262,18 @@ def test_additional_reviewer(intake):
 
 # --- billing -----------------------------------------------------------------------------------
 
-LAST_MONTH = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def test_invoices_issue(intake):
     from billing.tests.test_billing import terminated_in
 
-    terminated_in(LAST_MONTH)
+    terminated_in(last_month())
     months = st.one_of(values, st.dates().map(lambda d: d.strftime("%Y-%m")))
 
     @FUZZ
     @given(st.dictionaries(st.just("month"), months, max_size=1))
     def run(changes):
-        check(intake, reverse("billing:issue"), {"month": f"{LAST_MONTH:%Y-%m}", **changes})
+        check(intake, reverse("billing:issue"), {"month": f"{last_month():%Y-%m}", **changes})
 
     run()
 
@@ -285,15 +282,15 @@ def test_payment(intake, django_capture_on_commit_callbacks):
     from billing import services as billing_services
     from billing.tests.test_billing import terminated_in
 
-    terminated_in(LAST_MONTH)
+    terminated_in(last_month())
     with django_capture_on_commit_callbacks(execute=True):
-        invoice = billing_services.invoices_issue(month=LAST_MONTH).invoices[0]
+        invoice = billing_services.invoices_issue(month=last_month()).invoices[0]
     amounts = st.one_of(st.just("1.00"), values, st.decimals(allow_nan=True, allow_infinity=True).map(str))
 
     @FUZZ
     @given(overrides({"amount", "received_on", "reference"}), amounts)
     def run(changes, amount):
-        data = {"amount": amount, "received_on": TODAY.isoformat(), "reference": "Check 1", **changes}
+        data = {"amount": amount, "received_on": today().isoformat(), "reference": "Check 1", **changes}
         check(intake, reverse("billing:payment", args=[invoice.pk]), data)
 
     run()
@@ -338,7 +335,7 @@ def test_appeal_record_and_decide(intake, decided_and_served):
         appeal = Appeal.objects.filter(case=case).first()
         if decide and appeal is not None:
             p = f"outcome{appeal.pk}-"
-            outcome = {p + "outcome": "dismissed", p + "outcome_on": TODAY.isoformat(), p + "note": ""}
+            outcome = {p + "outcome": "dismissed", p + "outcome_on": today().isoformat(), p + "note": ""}
             check(intake, reverse("appeals:decide", args=[case.number, appeal.pk]), {**outcome, **data.draw(overrides(outcome))})
         else:
             check(intake, reverse("appeals:record", args=[case.number]), {**base, **data.draw(overrides(base))})
@@ -432,7 +429,7 @@ def test_stored_markup_is_escaped_on_another_users_page(intake_user, django_capt
         terminated = open_case()
         assert writer.post(reverse("closures:terminate", args=[terminated.number]), {
             "reason": "authorized", "reported_by_role": "claims_administrator", "reported_by_name": SCRIPT,
-            "reported_on": TODAY.isoformat(), "note": SCRIPT}).status_code == 302
+            "reported_on": today().isoformat(), "note": SCRIPT}).status_code == 302
     reader = login(UserFactory(role=Role.INTAKE))
     for page in [case.get_absolute_url(), terminated.get_absolute_url(), reverse("correspondence:list")]:
         html = reader.get(page).content.decode()

@@ -7,7 +7,6 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Role
 from billing import services
@@ -17,11 +16,10 @@ from closures.services import termination_record
 from imrsite.errors import ServiceError
 from imrsite.tests.admin_objects import final_determination, open_case
 from tests.factories import DisputedItemFactory, OrganizationFactory, UserFactory
+from tests.dates import today, last_month
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-LAST_MONTH = services.month_start(services.month_start(TODAY) - timedelta(days=1))
 
 
 @pytest.mark.parametrize(
@@ -65,7 +63,7 @@ def test_finalizing_earns_one_line_at_the_decision_dates_rate():
     assert FeeLine.objects.filter(case=case).count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
         FeeLine.objects.create(case=case, claims_administrator=case.claims_administrator, kind="completed",
-                               review_type="standard", earned_on=TODAY, schedule=line.schedule, amount=line.amount)
+                               review_type="standard", earned_on=today(), schedule=line.schedule, amount=line.amount)
 
 
 def test_a_decision_priced_on_its_date_not_today():
@@ -105,15 +103,15 @@ def terminated_in(month: date, *, administrator=None, day: int = 3):
 def test_invoicing_a_month_twice_yields_the_same_invoices_and_no_duplicate_lines():
     golden, coastal = OrganizationFactory(), OrganizationFactory()
     for _ in range(2):
-        terminated_in(LAST_MONTH, administrator=golden)
-    terminated_in(LAST_MONTH, administrator=coastal)
-    terminated_in(services.month_start(LAST_MONTH - timedelta(days=1)), administrator=golden)  # the month before: not billed
-    first = services.invoices_issue(month=LAST_MONTH)
+        terminated_in(last_month(), administrator=golden)
+    terminated_in(last_month(), administrator=coastal)
+    terminated_in(services.month_start(last_month() - timedelta(days=1)), administrator=golden)  # the month before: not billed
+    first = services.invoices_issue(month=last_month())
     assert first.changed == 2 and len(first.invoices) == 2
-    invoice = Invoice.objects.get(claims_administrator=golden, month=LAST_MONTH)
+    invoice = Invoice.objects.get(claims_administrator=golden, month=last_month())
     assert (invoice.line_count, invoice.total) == (2, Decimal("230.00"))
     assert invoice.total == sum(line.amount for line in invoice.lines.all())
-    second = services.invoices_issue(month=LAST_MONTH)
+    second = services.invoices_issue(month=last_month())
     assert second.changed == 0
     assert sorted(i.pk for i in second.invoices) == sorted(i.pk for i in first.invoices)
     assert Invoice.objects.count() == 2 and FeeLine.objects.filter(invoice__isnull=False).count() == 3
@@ -122,18 +120,18 @@ def test_invoicing_a_month_twice_yields_the_same_invoices_and_no_duplicate_lines
 
 def test_a_fee_recorded_late_joins_the_months_invoice_as_a_new_revision():
     golden = OrganizationFactory()
-    terminated_in(LAST_MONTH, administrator=golden)
-    (invoice,) = services.invoices_issue(month=LAST_MONTH).invoices
-    terminated_in(LAST_MONTH, administrator=golden, day=5)
-    (again,) = services.invoices_issue(month=LAST_MONTH).invoices
+    terminated_in(last_month(), administrator=golden)
+    (invoice,) = services.invoices_issue(month=last_month()).invoices
+    terminated_in(last_month(), administrator=golden, day=5)
+    (again,) = services.invoices_issue(month=last_month()).invoices
     assert again.pk == invoice.pk and again.revision == 2 and again.total == Decimal("230.00")
     assert list(again.documents.values_list("revision", flat=True).order_by("revision")) == [1, 2]
 
 
 def test_the_invoice_pdf_is_rendered_by_the_pipeline(django_capture_on_commit_callbacks):
-    terminated_in(LAST_MONTH)
+    terminated_in(last_month())
     with django_capture_on_commit_callbacks(execute=True):
-        (invoice,) = services.invoices_issue(month=LAST_MONTH).invoices
+        (invoice,) = services.invoices_issue(month=last_month()).invoices
     document = InvoiceDocument.objects.get(invoice=invoice)  # rendered on commit (eager Celery in tests)
     assert document.status == InvoiceDocument.Status.READY
     assert invoice_document_read(document).startswith(b"%PDF")
@@ -141,22 +139,22 @@ def test_the_invoice_pdf_is_rendered_by_the_pipeline(django_capture_on_commit_ca
 
 def test_a_month_not_yet_ended_is_refused():
     with pytest.raises(ServiceError) as exc:
-        services.invoices_issue(month=TODAY)
+        services.invoices_issue(month=today())
     assert exc.value.code == "month_not_ended" and exc.value.field == "month"
 
 
 def test_payments_never_exceed_the_total():
-    terminated_in(LAST_MONTH)
-    (invoice,) = services.invoices_issue(month=LAST_MONTH).invoices
-    services.payment_record(invoice=invoice, amount="100.00", received_on=TODAY)
+    terminated_in(last_month())
+    (invoice,) = services.invoices_issue(month=last_month()).invoices
+    services.payment_record(invoice=invoice, amount="100.00", received_on=today())
     with pytest.raises(ServiceError) as exc:
-        services.payment_record(invoice=invoice, amount="15.01", received_on=TODAY)
+        services.payment_record(invoice=invoice, amount="15.01", received_on=today())
     assert exc.value.code == "overpaid" and "$15.01 is more than the balance of $15.00" in exc.value.message
     for bad in ("0", "-5", "1.005", "abc"):
         with pytest.raises(ServiceError) as exc:
-            services.payment_record(invoice=invoice, amount=bad, received_on=TODAY)
+            services.payment_record(invoice=invoice, amount=bad, received_on=today())
         assert exc.value.field == "amount"
-    services.payment_record(invoice=invoice, amount="15.00", received_on=TODAY)
+    services.payment_record(invoice=invoice, amount="15.00", received_on=today())
     invoice.refresh_from_db()
     assert invoice.is_paid and invoice.paid_total == Decimal("115.00")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -167,15 +165,15 @@ def test_aging_buckets_unpaid_balances_by_days_since_issue():
     ca = OrganizationFactory()
     invoices = []
     for months_back in (1, 2, 3, 4):
-        month = services.month_start(TODAY)
+        month = services.month_start(today())
         for _ in range(months_back):
             month = services.month_start(month - timedelta(days=1))
         terminated_in(month, administrator=ca)
         invoices += services.invoices_issue(month=month).invoices
     for invoice, age in zip(invoices, (10, 45, 75, 120)):
-        Invoice.objects.filter(pk=invoice.pk).update(issued_on=TODAY - timedelta(days=age))
-    services.payment_record(invoice=Invoice.objects.get(pk=invoices[0].pk), amount="15.00", received_on=TODAY)
-    rows, totals, total = services.aging(today=TODAY)
+        Invoice.objects.filter(pk=invoice.pk).update(issued_on=today() - timedelta(days=age))
+    services.payment_record(invoice=Invoice.objects.get(pk=invoices[0].pk), amount="15.00", received_on=today())
+    rows, totals, total = services.aging(today=today())
     (row,) = rows
     assert row.buckets == [Decimal("100.00"), Decimal("115.00"), Decimal("115.00"), Decimal("115.00")]
     assert total == Decimal("445.00") and totals == row.buckets
@@ -186,9 +184,9 @@ def test_aging_buckets_unpaid_balances_by_days_since_issue():
 
 @pytest.fixture
 def invoice(django_capture_on_commit_callbacks):
-    terminated_in(LAST_MONTH)
+    terminated_in(last_month())
     with django_capture_on_commit_callbacks(execute=True):  # the PDF renders on commit
-        return services.invoices_issue(month=LAST_MONTH).invoices[0]
+        return services.invoices_issue(month=last_month()).invoices[0]
 
 
 READ_PAGES = ["billing:invoices", "billing:aging", "billing:invoice", "billing:invoice_csv", "billing:invoice_pdf"]
@@ -224,13 +222,13 @@ def test_invoice_page_and_exports_show_the_services_figures(client, intake_user,
 
 
 def test_issue_from_the_page_twice_changes_nothing_the_second_time(client, intake_user):
-    terminated_in(LAST_MONTH)
+    terminated_in(last_month())
     client.force_login(intake_user)
     for _ in range(2):
-        response = client.post(reverse("billing:issue"), {"month": f"{LAST_MONTH:%Y-%m}"})
+        response = client.post(reverse("billing:issue"), {"month": f"{last_month():%Y-%m}"})
         assert response.status_code == 302
     assert Invoice.objects.count() == 1
-    response = client.post(reverse("billing:issue"), {"month": f"{TODAY:%Y-%m}"})
+    response = client.post(reverse("billing:issue"), {"month": f"{today():%Y-%m}"})
     assert response.status_code == 400 and "has not ended yet" in response.content.decode()
 
 
@@ -238,8 +236,8 @@ def test_issue_from_the_page_twice_changes_nothing_the_second_time(client, intak
 def test_writes_are_staffs(client, invoice, role, status):
     if role:
         client.force_login(UserFactory(role=role))
-    assert client.post(reverse("billing:issue"), {"month": f"{LAST_MONTH:%Y-%m}"}).status_code == status
-    response = client.post(reverse("billing:payment", args=[invoice.pk]), {"amount": "115.00", "received_on": TODAY.isoformat()})
+    assert client.post(reverse("billing:issue"), {"month": f"{last_month():%Y-%m}"}).status_code == status
+    response = client.post(reverse("billing:payment", args=[invoice.pk]), {"amount": "115.00", "received_on": today().isoformat()})
     assert response.status_code == status
     assert not Payment.objects.exists()
 
@@ -247,15 +245,16 @@ def test_writes_are_staffs(client, invoice, role, status):
 def test_payment_from_the_page(client, intake_user, invoice):
     client.force_login(intake_user)
     url = reverse("billing:payment", args=[invoice.pk])
-    response = client.post(url, {"amount": "200.00", "received_on": TODAY.isoformat()})
+    response = client.post(url, {"amount": "200.00", "received_on": today().isoformat()})
     assert response.status_code == 400 and "is more than the balance" in response.content.decode()
-    response = client.post(url, {"amount": "115.00", "received_on": TODAY.isoformat(), "reference": "Check 1"})
+    response = client.post(url, {"amount": "115.00", "received_on": today().isoformat(), "reference": "Check 1"})
     assert response.status_code == 302
     invoice.refresh_from_db()
     assert invoice.is_paid
 
 
-def _invoices_for(n, month=LAST_MONTH):
+def _invoices_for(n, month=None):
+    month = month or last_month()
     for _ in range(n):
         terminated_in(month)
     services.invoices_issue(month=month)
@@ -271,7 +270,7 @@ def test_list_queries_do_not_grow_with_invoices(client, intake_user, django_asse
     client.get(reverse(name))  # warm the session and the user's roles
     with CaptureQueriesContext(connection) as few:
         assert client.get(reverse(name)).status_code == 200
-    _invoices_for(6, month=services.month_start(LAST_MONTH - timedelta(days=1)))
+    _invoices_for(6, month=services.month_start(last_month() - timedelta(days=1)))
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse(name)).status_code == 200
     assert len(many) == len(few)
@@ -284,15 +283,15 @@ def test_invoice_page_queries_do_not_grow_with_lines(client, intake_user):
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(intake_user)
-    terminated_in(LAST_MONTH, administrator=(ca := OrganizationFactory()))
-    (invoice,) = services.invoices_issue(month=LAST_MONTH).invoices
+    terminated_in(last_month(), administrator=(ca := OrganizationFactory()))
+    (invoice,) = services.invoices_issue(month=last_month()).invoices
     url = reverse("billing:invoice", args=[invoice.pk])
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for day in (4, 5, 6, 7):
-        terminated_in(LAST_MONTH, administrator=ca, day=day)
-    services.invoices_issue(month=LAST_MONTH)
+        terminated_in(last_month(), administrator=ca, day=day)
+    services.invoices_issue(month=last_month())
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)

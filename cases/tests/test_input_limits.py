@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Party
@@ -19,6 +18,7 @@ from imrsite.errors import ServiceError
 from imrsite.tests.admin_objects import draft_determination
 from reviewers.services import assignment_decline
 from tests.factories import CaseFactory, DisputedItemFactory, ReviewerFactory
+from tests.dates import FromToday, resolved, today
 
 from .helpers import pdf_bytes, upload
 from .test_import import refused, seed_case
@@ -26,7 +26,6 @@ from .test_views import new_case_post
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -46,7 +45,7 @@ def register(**changes):
     org = Party.objects.create(kind=Party.Kind.ORGANIZATION, name="Acme")
     doctor = Party.objects.create(kind=Party.Kind.PERSON, name="Dr Who", specialty="Orthopaedic Surgery")
     fields = dict(
-        review_type="standard", received_on=TODAY - timedelta(days=2), ur_decision_date=TODAY - timedelta(days=12),
+        review_type="standard", received_on=today() - timedelta(days=2), ur_decision_date=today() - timedelta(days=12),
         date_of_injury=date(2024, 1, 5), claim_number="CLM-1", employee=employee, employer=org, claims_administrator=org,
         requesting_provider=doctor,
     )
@@ -62,15 +61,15 @@ def register(**changes):
     "changes, field",
     [
         ({"date_of_injury": date(1899, 12, 31)}, "date_of_injury"),
-        ({"date_of_injury": TODAY + timedelta(days=1)}, "date_of_injury"),
-        ({"born": TODAY + timedelta(days=1)}, "date_of_birth"),
+        ({"date_of_injury": FromToday(1)}, "date_of_injury"),
+        ({"born": FromToday(1)}, "date_of_birth"),
         ({"born": date(2024, 6, 1)}, "date_of_birth"),  # after the injury
-        ({"extra": {"rfa_date": TODAY - timedelta(days=5)}}, "rfa_date"),  # after the UR decision
+        ({"extra": {"rfa_date": FromToday(-5)}}, "rfa_date"),  # after the UR decision
     ],
 )
 def test_impossible_dates_are_refused_by_the_service(changes, field):
     with pytest.raises(ServiceError) as exc:
-        register(**changes)
+        register(**resolved(changes))
     assert exc.value.field == field
     assert not Case.objects.exists()
 
@@ -79,36 +78,36 @@ def test_impossible_dates_are_refused_by_the_service(changes, field):
     "changes, field",
     [
         ({"date_of_injury": "1899-12-31"}, "date_of_injury"),
-        ({"employee_date_of_birth": (TODAY + timedelta(days=3)).isoformat()}, "employee_date_of_birth"),
+        ({"employee_date_of_birth": FromToday(3, iso=True)}, "employee_date_of_birth"),
         ({"employee_date_of_birth": "2024-03-01"}, "employee_date_of_birth"),  # injury 2024-02-10
-        ({"rfa_date": (TODAY - timedelta(days=5)).isoformat()}, "rfa_date"),
+        ({"rfa_date": FromToday(-5, iso=True)}, "rfa_date"),
     ],
 )
 def test_impossible_dates_are_shown_beside_the_field(intake, changes, field):
-    response = intake.post(reverse("cases:new"), new_case_post(**changes))
+    response = intake.post(reverse("cases:new"), new_case_post(**resolved(changes)))
     assert form_errors(response, field)
     assert not Case.objects.exists()
 
 
 def test_a_birth_date_in_the_future_is_refused_for_a_party_too():
     with pytest.raises(ServiceError) as exc:
-        services.party_match_or_create(kind=Party.Kind.PERSON, name="Baby Future", date_of_birth=TODAY + timedelta(days=1))
+        services.party_match_or_create(kind=Party.Kind.PERSON, name="Baby Future", date_of_birth=today() + timedelta(days=1))
     assert exc.value.field == "date_of_birth"
 
 
 def test_expedite_certification_cannot_predate_the_application(intake):
-    case = CaseFactory(received_on=TODAY - timedelta(days=5))
+    case = CaseFactory(received_on=today() - timedelta(days=5))
     DisputedItemFactory(case=case)
-    case = services.case_mark_eligible(case=case, assigned_on=TODAY - timedelta(days=4))
+    case = services.case_mark_eligible(case=case, assigned_on=today() - timedelta(days=4))
     with pytest.raises(ServiceError) as exc:
-        services.case_convert_to_expedited(case=case, on=TODAY - timedelta(days=6))
+        services.case_convert_to_expedited(case=case, on=today() - timedelta(days=6))
     assert exc.value.field == "on"
-    response = intake.post(reverse("cases:expedite", args=[case.number]), {"on": (TODAY - timedelta(days=6)).isoformat()})
+    response = intake.post(reverse("cases:expedite", args=[case.number]), {"on": (today() - timedelta(days=6)).isoformat()})
     assert response.status_code == 400
     assert "cannot be before the application was received" in response.context["expedite_form"].errors["on"][0]
     case.refresh_from_db()
     assert case.review_type == "standard"
-    services.case_convert_to_expedited(case=case, on=TODAY - timedelta(days=5))  # the same day is fine
+    services.case_convert_to_expedited(case=case, on=today() - timedelta(days=5))  # the same day is fine
 
 
 # --- sizes -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Role
 from cases import permissions, services
@@ -13,13 +12,13 @@ from cases.models import Case
 from imrsite.errors import ServiceError
 from reviewers.services import reviewer_assign
 from tests.factories import CaseFactory, DisputedItemFactory, ReviewerFactory, UserFactory
+from tests.dates import today
 
 from .helpers import pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 S = Case.Status
-TODAY = timezone.localdate()
 
 
 def case_in(status: str, **kwargs) -> Case:
@@ -27,11 +26,11 @@ def case_in(status: str, **kwargs) -> Case:
     past_screening = status not in (S.RECEIVED, S.AWAITING_INFO, S.DEFERRED, S.INELIGIBLE, S.WITHDRAWN)
     fields = dict(
         status=status,
-        received_on=TODAY - timedelta(days=20),
-        assigned_on=TODAY - timedelta(days=18) if past_screening else None,
+        received_on=today() - timedelta(days=20),
+        assigned_on=today() - timedelta(days=18) if past_screening else None,
         ineligible_reason=Case.IneligibleReason.NO_SIGNATURE if status == S.INELIGIBLE else "",
-        records_complete_on=TODAY - timedelta(days=10) if status in (S.RECORDS_COMPLETE, S.DECIDED) else None,
-        decided_on=TODAY - timedelta(days=2) if status == S.DECIDED else None,
+        records_complete_on=today() - timedelta(days=10) if status in (S.RECORDS_COMPLETE, S.DECIDED) else None,
+        decided_on=today() - timedelta(days=2) if status == S.DECIDED else None,
     )
     fields.update(kwargs)
     case = CaseFactory(**fields)
@@ -54,9 +53,9 @@ SERVICE_CALLS = {
         case=case, signature_present=True, ur_decision_attached=True, conditional_non_certification=False,
         liability_disputed=False,
     ),
-    "mark_records_complete": lambda case: services.case_mark_records_complete(case=case, on=TODAY),
+    "mark_records_complete": lambda case: services.case_mark_records_complete(case=case, on=today()),
     "assign": lambda case: reviewer_assign(case=case, reviewer=ReviewerFactory(), check_capacity=False),
-    "expedite": lambda case: services.case_convert_to_expedited(case=case, on=TODAY),
+    "expedite": lambda case: services.case_convert_to_expedited(case=case, on=today()),
     "upload": lambda case: services.document_add(case=case, uploaded_file=upload(pdf_bytes(1)), kind="medical_record"),
 }
 
@@ -112,7 +111,7 @@ def test_records_complete_refused_where_it_makes_no_sense(status):
     case = case_in(status)
     before = (case.records_complete_on, case.decision_due_on, case.status)
     with pytest.raises(ServiceError) as exc:
-        services.case_mark_records_complete(case=case, on=TODAY)
+        services.case_mark_records_complete(case=case, on=today())
     assert exc.value.code == "not_completable"
     case.refresh_from_db()
     assert (case.records_complete_on, case.decision_due_on, case.status) == before
@@ -120,12 +119,12 @@ def test_records_complete_refused_where_it_makes_no_sense(status):
 
 @pytest.mark.parametrize("status", [S.RECORDS_COMPLETE, S.IN_REVIEW])
 def test_records_complete_is_never_overwritten(status):
-    case = case_in(status, records_complete_on=TODAY - timedelta(days=3))
+    case = case_in(status, records_complete_on=today() - timedelta(days=3))
     with pytest.raises(ServiceError) as exc:
-        services.case_mark_records_complete(case=case, on=TODAY)
+        services.case_mark_records_complete(case=case, on=today())
     assert exc.value.code == "already_complete"
     case.refresh_from_db()
-    assert case.records_complete_on == TODAY - timedelta(days=3)
+    assert case.records_complete_on == today() - timedelta(days=3)
 
 
 @pytest.mark.parametrize(
@@ -134,7 +133,7 @@ def test_records_complete_is_never_overwritten(status):
 )
 def test_records_complete_date_limits(days_from_today, ok):
     case = case_in(S.AWAITING_RECORDS)  # notice sent 18 days ago
-    on = TODAY + timedelta(days=days_from_today)
+    on = today() + timedelta(days=days_from_today)
     if ok:
         case = services.case_mark_records_complete(case=case, on=on)
         assert (case.status, case.records_complete_on) == (S.RECORDS_COMPLETE, on)
@@ -149,19 +148,19 @@ def test_records_complete_date_limits(days_from_today, ok):
 
 def test_records_complete_with_the_reviewer_keeps_the_status():
     case = case_in(S.IN_REVIEW)
-    case = services.case_mark_records_complete(case=case, on=TODAY)
-    assert case.status == S.IN_REVIEW and case.decision_due_on == TODAY + timedelta(days=30) == case.due_on
+    case = services.case_mark_records_complete(case=case, on=today())
+    assert case.status == S.IN_REVIEW and case.decision_due_on == today() + timedelta(days=30) == case.due_on
 
 
 def test_records_complete_view_shows_the_refusal_beside_the_date(client, intake_user):
     client.force_login(intake_user)
     case = case_in(S.AWAITING_RECORDS)
     url = reverse("cases:records_complete", args=[case.number])
-    response = client.post(url, {"on": (TODAY + timedelta(days=1)).isoformat()})
+    response = client.post(url, {"on": (today() + timedelta(days=1)).isoformat()})
     assert response.status_code == 400
     assert response.context["records_form"].errors["on"] == ["cannot be in the future"]
     decided = case_in(S.DECIDED)
-    response = client.post(reverse("cases:records_complete", args=[decided.number]), {"on": TODAY.isoformat()})
+    response = client.post(reverse("cases:records_complete", args=[decided.number]), {"on": today().isoformat()})
     assert response.status_code == 400
     assert "records cannot be marked complete on a case that is decided" in response.content.decode()
 
@@ -182,7 +181,7 @@ def test_records_complete_admin_action_refuses_per_case(client):
     received.refresh_from_db(), awaiting.refresh_from_db(), decided.refresh_from_db()
     assert received.decision_due_on is None and received.records_complete_on is None
     assert decided.records_complete_on == decided_on
-    assert awaiting.records_complete_on == TODAY and awaiting.status == S.RECORDS_COMPLETE
+    assert awaiting.records_complete_on == today() and awaiting.status == S.RECORDS_COMPLETE
 
 
 def test_admin_change_form_cannot_edit_the_records_complete_date(client):
@@ -201,7 +200,7 @@ def test_expedite_refuses_a_future_or_pre_application_date(client, intake_user):
         services.case_convert_to_expedited(case=case, on=case.received_on - timedelta(days=1))
     assert exc.value.code == "before_received"
     client.force_login(intake_user)
-    response = client.post(reverse("cases:expedite", args=[case.number]), {"on": (TODAY + timedelta(days=1)).isoformat()})
+    response = client.post(reverse("cases:expedite", args=[case.number]), {"on": (today() + timedelta(days=1)).isoformat()})
     assert response.status_code == 400
     assert response.context["expedite_form"].errors["on"] == ["cannot be in the future"]
     case.refresh_from_db()
@@ -249,7 +248,7 @@ def test_assign_is_refused_on_a_case_with_a_reviewer():
 )
 def test_overdue_queryset_and_property_agree(status, due_in_days, overdue):
     case = case_in(status)
-    due_on = None if due_in_days is None else TODAY + timedelta(days=due_in_days)
+    due_on = None if due_in_days is None else today() + timedelta(days=due_in_days)
     Case.objects.filter(pk=case.pk).update(due_on=due_on)
     case.refresh_from_db()
     assert case.is_overdue is overdue
@@ -272,7 +271,7 @@ def test_untimely_queryset_and_property_agree(service, days_after_service, late)
 
 def test_admin_filters_use_the_queryset_methods(client):
     client.force_login(UserFactory(role=Role.ADMIN, is_superuser=True))
-    late = CaseFactory(ur_decision_date=TODAY - timedelta(days=50), received_on=TODAY - timedelta(days=10))
+    late = CaseFactory(ur_decision_date=today() - timedelta(days=50), received_on=today() - timedelta(days=10))
     timely = CaseFactory()
     changelist = reverse("admin:cases_case_changelist")
     assert [c.pk for c in client.get(changelist, {"untimely": "yes"}).context["cl"].result_list] == [late.pk]

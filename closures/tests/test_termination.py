@@ -1,7 +1,7 @@
 """Termination and withdrawal (8 CCR 9792.10.6(a)): the service at its boundaries, for every caller."""
 
 import threading
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from imrsite.errors import ServiceError
 from imrsite.tests.admin_objects import assigned_case, draft_determination, final_determination, open_case
 from reviewers.models import Assignment
 from tests.factories import CaseFactory, DisputedItemFactory, UserFactory
+from tests.dates import FromToday, resolved
 
 pytestmark = pytest.mark.django_db
 
@@ -108,14 +109,14 @@ def test_a_second_termination_is_refused_and_changes_nothing():
     [
         ({"reason": "withdrawn", "reported_by_role": "claims_administrator"}, "reported_by_role"),
         ({"reason": "nonsense"}, "reason"),
-        ({"reported_on": timezone.localdate() + timedelta(days=1)}, "reported_on"),
+        ({"reported_on": FromToday(1)}, "reported_on"),
         ({"reported_on": date(2000, 1, 1)}, "reported_on"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(kwargs, field):
     case = open_case()
     with pytest.raises(ServiceError) as exc:
-        terminate(case, **kwargs)
+        terminate(case, **resolved(kwargs))
     assert exc.value.field == field
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_RECORDS
