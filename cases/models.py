@@ -180,6 +180,8 @@ class Case(models.Model):
         CONSOLIDATED = "consolidated", "Consolidated into another case"
 
     OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_INFO, Status.AWAITING_RECORDS, Status.RECORDS_COMPLETE, Status.IN_REVIEW)
+    # The decision's clock runs in these (`decision_clock_running`), once the records are complete.
+    DECISION_CLOCK_STATUSES = (Status.RECORDS_COMPLETE, Status.IN_REVIEW)
 
     class Channel(models.TextChoices):
         MAIL = "mail", "Mail"
@@ -331,8 +333,13 @@ class Case(models.Model):
             models.Index(Upper("claim_number"), name="case_claim_upper_idx"),
             models.Index(fields=["claims_administrator", "status", "-received_on"], name="case_ca_status_received_idx"),
             models.Index(fields=["claims_administrator", "-received_on", "number"], name="case_ca_received_idx"),
-            # The work queues "decisions due" and "records overdue" (worklists.queues), counted off the index alone.
-            models.Index(fields=["status", "decision_due_on"], name="case_status_decision_due_idx"),
+            # The work queue "decisions due" (worklists.queues): its range of next deadlines, in the case
+            # list's order (case_list_order_idx), so its list reads a page and its count stops at the cap.
+            models.Index(
+                fields=["due_on", "-received_on", "number"], name="case_decisions_due_idx",
+                condition=Q(status__in=["records_complete", "in_review"], records_complete_on__isnull=False),
+            ),
+            # The work queue "records overdue", counted off the index alone.
             models.Index(fields=["status", "records_due_on"], name="case_records_overdue_idx", condition=Q(records_complete_on__isnull=True)),
         ]
         constraints = [
@@ -393,7 +400,7 @@ class Case(models.Model):
 
     @property
     def decision_clock_running(self) -> bool:
-        return self.status in (self.Status.RECORDS_COMPLETE, self.Status.IN_REVIEW)
+        return self.status in self.DECISION_CLOCK_STATUSES
 
     # --- the filing window and applicability (computed in cases.deadlines) ---------
 

@@ -73,7 +73,8 @@ def case_search(
     """The case list: search by number, claim number, or the name of the
     employee, employer, claims administrator or reviewer; filter; sort
     (`CASE_SORTS`, "-" for descending; default: soonest deadline first);
-    `queue` is one of the work queues (`worklists.queues`).
+    `queue` is one of the work queues (`worklists.queues`), listed in its own
+    order if it has one (sort "queue", then the default).
     Related rows come in a fixed number of queries."""
     from django.utils import timezone
 
@@ -90,9 +91,12 @@ def case_search(
     if overdue:
         qs = qs.overdue(today)
     if queue:
-        from worklists.queues import apply_queue  # the work queues (intake home page) as list filters
+        from worklists.queues import QUEUE_SORT, apply_queue, queue_ordering  # the work queues as list filters
 
         qs = apply_queue(qs, queue, today)
+        own = queue_ordering(queue)
+        if own and sort in ("", QUEUE_SORT):
+            return qs.order_by(*own)
     return qs.order_by(*_ordering(sort or "due"))
 
 

@@ -73,10 +73,10 @@ def case_list(request):
             "filters": filters,
             "query": query.urlencode(),
             "columns": _sort_columns(sort or "due", unsorted.urlencode()),
-            "sort_label": _sort_label(sort or "due"),
+            "sort_label": _sort_label(sort or "due", filters["queue"]),
             "sort": sort or "due",
             "sort_options": SORT_OPTIONS if any(value == (sort or "due") for value, _ in SORT_OPTIONS)
-            else [(sort, _sort_label(sort).capitalize()), *SORT_OPTIONS],
+            else [(sort, _sort_label(sort, filters["queue"]).capitalize()), *SORT_OPTIONS],
             "statuses": Case.Status.choices,
             "today": timezone.localdate(),
             "outcomes": case_outcomes(page.object_list),
@@ -88,6 +88,7 @@ def case_list(request):
 def case_list_params(params) -> tuple[dict, str]:
     """The case list's filters and sort from its query string: the list, its CSV
     export and its saved views read them the same way."""
+    from worklists import queues
     from worklists.queues import INTAKE_QUEUE_KEYS
 
     filters = {
@@ -98,7 +99,9 @@ def case_list_params(params) -> tuple[dict, str]:
         "queue": params.get("queue", "") if params.get("queue", "") in INTAKE_QUEUE_KEYS else "",
     }
     sort = params.get("sort", "")
-    if sort.lstrip("-") not in selectors.CASE_SORTS:
+    if queues.queue_ordering(filters["queue"]) is not None and sort in ("", queues.QUEUE_SORT):
+        sort = queues.QUEUE_SORT  # the queue's own order (worklists.queues.QUEUE_ORDERS)
+    elif sort.lstrip("-") not in selectors.CASE_SORTS:
         sort = ""
     return filters, sort
 
@@ -152,7 +155,11 @@ def _sort_columns(sort: str, query: str) -> list[dict]:
     return columns
 
 
-def _sort_label(sort: str) -> str:
+def _sort_label(sort: str, queue: str = "") -> str:
+    from worklists import queues
+
+    if sort == queues.QUEUE_SORT:
+        return queues.queue_order_label(queue)
     key, descending = sort.lstrip("-"), sort.startswith("-")
     label = next((heading for heading, k in _COLUMNS if k == key), "Next deadline")
     if key == "due":

@@ -325,6 +325,8 @@ class Assignment(models.Model):
             models.Index(fields=["status", "case"], name="assignment_status_case_idx"),
             # The admin list's order (newest first).
             models.Index(fields=["-assigned_at", "-id"], name="assignment_assigned_idx"),
+            # The intake queue "offers unanswered", oldest offer first (worklists.queues.QUEUE_ORDERS).
+            models.Index(fields=["assigned_at", "id"], name="assignment_offered_idx", condition=Q(status="offered")),
             # The dashboard's open work, most urgent first, and its overdue count.
             models.Index(
                 fields=["reviewer", "queue_due_on", "id"], name="assignment_open_queue_idx",

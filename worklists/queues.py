@@ -53,7 +53,9 @@ def _ready_to_assign(today: date) -> Q:
 
 
 def _offers_unanswered(today: date) -> Q:
-    return Q(pk__in=Assignment.objects.filter(status=Assignment.Status.OFFERED).values("case_id"))
+    # A row per unanswered offer (a case with an additional reviewer approved may hold two at once), joined
+    # so that its list reads oldest offer first off the offers' own index (QUEUE_ORDERS) and stops at a page.
+    return Q(assignments__status=Assignment.Status.OFFERED)
 
 
 def _records_overdue(today: date) -> Q:
@@ -61,10 +63,14 @@ def _records_overdue(today: date) -> Q:
 
 
 def _decisions_due_soon(today: date) -> Q:
+    # While the decision clock runs (records complete, in review or not) the case's next deadline is its
+    # decision's (cases.services.status._apply_deadlines): the condition on `due_on` lets the list, in
+    # next-deadline order, read the range off an index in that order (case_decisions_due_idx) and stop at a page.
     return Q(
-        status__in=[S.RECORDS_COMPLETE, S.IN_REVIEW],
-        decision_due_on__gte=today,
-        decision_due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
+        status__in=Case.DECISION_CLOCK_STATUSES,
+        records_complete_on__isnull=False,
+        due_on__gte=today,
+        due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
     )
 
 
@@ -73,7 +79,7 @@ INTAKE_QUEUES = [
     Queue("noarfi_due", "NOARFI due today", "Notices of assignment not yet sent whose last day is today (or has passed).", urgent=True),
     Queue("records_overdue", "Records overdue", "The claims administrator's records are past due.", urgent=True),
     Queue("ready_to_assign", "Ready to assign", "Eligible cases without a reviewer."),
-    Queue("offers_unanswered", "Offers unanswered", "Offered to a reviewer who has not accepted or declined."),
+    Queue("offers_unanswered", "Offers unanswered", "Offered to a reviewer who has not accepted or declined, oldest offer first."),
     Queue("decisions_due", f"Decisions due in {DUE_SOON_DAYS} days", f"Decision deadline today or within {DUE_SOON_DAYS} days."),
     Queue("overdue", "Overdue", "Open cases whose next deadline has passed.", urgent=True),
     Queue("letters_failed", "Letters failed", "A determination letter failed to render or to reach a party.", urgent=True),
@@ -90,6 +96,25 @@ _CONDITIONS = {
     "overdue": lambda today: Case.overdue_condition(today),
     "letters_failed": _letters_failed,
 }
+
+
+# A queue whose list has its own order (the case list's sort "queue", its default there): the order a
+# person works it in, read off an index of that order however many rows the queue holds (BENCHMARKS.md, 4c).
+QUEUE_ORDERS = {
+    "offers_unanswered": ("oldest offer first", lambda: ["assignments__assigned_at", "assignments__id"]),
+}
+QUEUE_SORT = "queue"
+
+
+def queue_ordering(key: str) -> list | None:
+    """The queue's own list order (order_by arguments), or None: the case list's."""
+    own = QUEUE_ORDERS.get(key)
+    return own[1]() if own else None
+
+
+def queue_order_label(key: str) -> str:
+    own = QUEUE_ORDERS.get(key)
+    return own[0] if own else ""
 
 
 def queue_label(key: str) -> str:

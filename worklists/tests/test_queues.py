@@ -122,3 +122,55 @@ def test_reviewer_dashboard_forbidden_to_intake_and_anonymous(client, intake):
     assert client.get(reverse("review:dashboard") + "?queue=offers")["Location"].startswith(reverse("login"))
     client.force_login(intake)
     assert client.get(reverse("review:dashboard") + "?queue=offers").status_code == 403
+
+
+def test_decisions_due_is_every_case_whose_decision_deadline_is_within_the_window():
+    """The queue reads the next deadline (its index serves the list's order): for every status a case's
+    services can leave it in, that selects exactly the cases whose *decision* is due in the window."""
+    from datetime import timedelta
+
+    from cases.tests.test_rules import case_in
+    from tests.dates import today
+
+    S = Case.Status
+    cases = []
+    for status in (S.AWAITING_RECORDS, S.RECORDS_COMPLETE, S.IN_REVIEW, S.DECIDED, S.RECEIVED):
+        for complete_days_ago in (None, 27, 29, 33):  # decision due (30 days) in 3, 1 and -3 days
+            if status in (S.RECORDS_COMPLETE, S.DECIDED) and complete_days_ago is None:
+                continue
+            complete = None if complete_days_ago is None else today() - timedelta(days=complete_days_ago)
+            cases.append(case_in(status, records_complete_on=complete))
+    window = (today(), today() + timedelta(days=queues.DUE_SOON_DAYS))
+    expected = {c.pk for c in cases if c.status in (S.RECORDS_COMPLETE, S.IN_REVIEW)
+                and c.decision_due_on and window[0] <= c.decision_due_on <= window[1]}
+    assert len(expected) == 4  # records complete and in review, each due in 3 days and in 1
+    assert set(Case.objects.filter(queues.queue_condition("decisions_due", today())).values_list("pk", flat=True)) == expected
+
+
+def test_offers_unanswered_lists_the_oldest_offer_first_whatever_the_deadlines(client, intake, reviewer, other_reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviewers.models import Assignment
+
+    now = timezone.now()
+    newest = assigned_case(reviewer, status=Assignment.Status.OFFERED)
+    oldest = assigned_case(other_reviewer, status=Assignment.Status.OFFERED)
+    middle = assigned_case(reviewer, status=Assignment.Status.OFFERED)
+    accepted = assigned_case(reviewer)  # answered: in no row
+    for case, hours_ago, due_in in ((newest, 1, -5), (oldest, 50, 20), (middle, 20, 2)):
+        Assignment.objects.filter(case=case).update(assigned_at=now - timedelta(hours=hours_ago))
+        Case.objects.filter(pk=case.pk).update(due_on=timezone.localdate() + timedelta(days=due_in))
+    client.force_login(intake)
+    response = client.get(reverse("cases:list") + "?queue=offers_unanswered")
+    assert [c.number for c in response.context["page"].object_list] == [oldest.number, middle.number, newest.number]
+    assert response.context["sort"] == "queue"
+    assert "3 cases, oldest offer first." in response.content.decode()
+    assert '<option value="queue" selected>Oldest offer first</option>' in response.content.decode()
+    assert accepted.number not in {c.number for c in response.context["page"].object_list}
+    # A sort the person chooses applies within the queue: soonest deadline first.
+    by_due = client.get(reverse("cases:list") + "?queue=offers_unanswered&sort=due")
+    assert [c.number for c in by_due.context["page"].object_list] == [newest.number, middle.number, oldest.number]
+    # The queue's own order is no sort outside it.
+    assert client.get(reverse("cases:list") + "?sort=queue").context["sort"] == "due"
