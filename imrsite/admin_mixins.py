@@ -1,5 +1,7 @@
 """Admin building blocks shared by the apps."""
 
+from django.contrib.admin.views.main import ChangeList
+
 from accounts import audit
 from imrsite import pagination
 from imrsite.pagination import CappedPaginator
@@ -113,6 +115,19 @@ def _log_repr_scrub(entries, objects):
             entry.object_repr = safe
 
 
+# A searched admin list shows the staff case list's page (cases.views.PAGE_SIZE): matches of a common
+# name are spread thin over the order's index, and a page of 100 reads four times the entries of one of 25
+# to collect (BENCHMARKS.md, 4c). A search is read from the top, and the next page is one click away.
+SEARCHED_PAGE_SIZE = 25
+
+
+class _SearchedPageChangeList(ChangeList):
+    def get_results(self, request):
+        if self.query.strip():
+            self.list_per_page = min(self.list_per_page, SEARCHED_PAGE_SIZE)
+        super().get_results(request)
+
+
 class LargeListAdmin:
     """A Django admin list that stays flat at a million rows (BENCHMARKS.md): it
     counts at most `CappedPaginator.cap` rows, once (no "n total"), and offers a
@@ -121,6 +136,9 @@ class LargeListAdmin:
 
     paginator = CappedPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return _SearchedPageChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # A searched list counts fewer matches than a plain one (the case list's rule).

@@ -244,3 +244,16 @@ def test_change_page_suggests_eligible_reviewers(admin_client):
     body = admin_client.get(change_url(case)).content.decode()
     assert f"{fit} (Physical Medicine &amp; Rehabilitation, 0 open)" in body
     assert "Conflicted" not in body
+
+
+def test_a_searched_changelist_shows_pages_of_25_and_a_plain_one_pages_of_100(admin_client):
+    employee = PersonFactory(name="Ana Kowalski", first_name="Ana", last_name="Kowalski")
+    CaseFactory.create_batch(30, employee=employee)
+    CaseFactory.create_batch(2)
+    plain = admin_client.get(reverse(CHANGELIST)).context["cl"]
+    assert plain.list_per_page == 100 and len(plain.result_list) == 32 and not plain.multi_page
+    searched = admin_client.get(reverse(CHANGELIST), {"q": "Kowalski"}).context["cl"]
+    assert searched.list_per_page == 25 and len(searched.result_list) == 25 and searched.multi_page
+    second = admin_client.get(reverse(CHANGELIST), {"q": "Kowalski", "p": "2"})
+    assert len(second.context["cl"].result_list) == 5
+    assert "Kowalski" in second.content.decode()
