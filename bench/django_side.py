@@ -491,7 +491,30 @@ def step_loadusers(args):
         "intake": intake, "reviewers": reviewers,
         "api": {"username": "load-api", "password": LOAD_PASSWORD, "cases": api_cases},
         "search_case": search_case,
+        "known_parties": _known_parties(),
     })
+
+
+def _known_parties() -> dict:
+    """An employer and a requesting physician on file with a mailing address, which the load's
+    registrations pick from the candidates shown for the name (as a clerk picks a known party): the
+    form takes no address for either, and a case registered without one leaves failed postal notices
+    on the correspondence page of the database whose pages are measured (the generated parties have none)."""
+    from cases import selectors
+    from cases.models import Party
+
+    known = {}
+    for role, kind, name, specialty in (
+        ("employer", Party.Kind.ORGANIZATION, "Load Test Employer, Inc.", ""),
+        ("requesting_provider", Party.Kind.PERSON, "Pat Loadtest, MD", "Orthopaedic Surgery"),
+    ):
+        party = Party.objects.filter(kind=kind, name=name).order_by("id").first() or Party.objects.create(
+            kind=kind, name=name, specialty=specialty, address="100 Load Street\nFresno, CA 93721",
+        )
+        if party.pk not in {c.pk for c in selectors.party_candidates(kind=kind, name=name)}:
+            raise SystemExit(f"bench load: {name} is not offered as a candidate for its own name")
+        known[role] = {"name": party.name, "id": party.pk, "specialty": party.specialty}
+    return known
 
 
 def _write(path, data):

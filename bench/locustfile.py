@@ -189,15 +189,22 @@ class IntakeStaff(Staff):
     def register_screen_upload(self):
         today = date.today()
         tag = uuid.uuid4().hex[:10]
+        employer, provider = USERS["known_parties"]["employer"], USERS["known_parties"]["requesting_provider"]
         fields = self.get_form("/cases/new/", "case new (form)")
         fields.update({
             "review_type": "standard", "received_on": (today - timedelta(days=1)).isoformat(), "channel": "electronic",
             "ur_decision_date": (today - timedelta(days=8)).isoformat(), "rfa_date": (today - timedelta(days=15)).isoformat(),
             "employee_first_name": random.choice(["Ana", "Luis", "Mei", "John", "Fatima"]),
             "employee_last_name": f"Load{tag}", "employee_date_of_birth": "1975-03-02", "employee_sex": "female",
+            "employee_address": f"{random.randint(10, 9999)} Load Street\nFresno, CA 93721",
             "claim_number": f"LD-{tag}", "date_of_injury": "2024-01-10",
-            "employer_name": f"Load Employer {tag}", "claims_administrator_name": f"Load Claims {tag}",
-            "requesting_provider_name": f"Pat Load{tag}, MD", "requesting_provider_specialty": "Orthopaedic Surgery",
+            "claims_administrator_name": f"Load Claims {tag}",
+            "claims_administrator_address": "PO Box 1000\nSacramento, CA 95812",
+            # A known employer and physician, picked from the candidates shown for the name (as a clerk does):
+            # the form takes no address for either, and every party of a case gets its notices by mail.
+            "employer_name": employer["name"], "employer_party": str(employer["id"]),
+            "requesting_provider_name": provider["name"], "requesting_provider_party": str(provider["id"]),
+            "requesting_provider_specialty": provider["specialty"],
             "diagnosis": "Lumbar strain", "diagnosis_icd": "S39.012A",
             "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0",
             "items-0-description": "Eight (8) physical therapy visits", "items-0-category": "Physical Medicine",

@@ -499,17 +499,17 @@ def main():
         save()
     if "pages" in steps:
         log("4. pages at 1,000 and 100,000 cases under gunicorn")
-        results["pages"] = bench_pages(runs if not args.quick else 1, 60 if not args.quick else 20, only=HUNDRED_K_PAGES)
+        results["pages"] = bench_pages(runs if not args.quick else 1, 60 if not args.quick else 10, only=HUNDRED_K_PAGES)
         save()
     if "stats" in steps:
         log(f"4b. statistics and public search at 1,000 and {LARGE[args.stats_size]:,} cases under gunicorn")
-        results["stats"] = bench_pages(runs if not args.quick else 1, 60 if not args.quick else 20,
+        results["stats"] = bench_pages(runs if not args.quick else 1, 60 if not args.quick else 10,
                                        sizes=("1k", args.stats_size), only=STATISTICS_PAGES)
         save()
     if "million" in steps:
         log("4c. every page at 1,000 and 1,000,000 cases under gunicorn")
         # Three runs of 40 requests: some 30 pages at two sizes (five runs of 60 would take 40 minutes).
-        results["million"] = bench_pages(3 if not args.quick else 1, 40 if not args.quick else 10, sizes=("1k", "1m"),
+        results["million"] = bench_pages(3 if not args.quick else 1, 40 if not args.quick else 5, sizes=("1k", "1m"),
                                          only=MILLION_PAGES)
         save()
     if "load" in steps:
