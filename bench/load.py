@@ -9,7 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import PY, REDIS_URL, ROOT, STATE, _psql, db_url, django_step, env_for, log, production_static, wait_healthy
+from bench.run import (
+    PY, REDIS_URL, ROOT, STATE, _psql, db_create, db_drop, db_url, django_step, env_for, log, production_static, wait_healthy,
+)
 from bench.stats import loadavg
 
 LOAD_PORT = 8790
@@ -65,7 +67,17 @@ def _db_active_ms(url: str) -> float:
 def bench_load(suffix: str, quick: bool) -> dict:
     """Saturation throughput (users stepped up until requests/s stop growing), then
     p50/p95/p99 at about half of it, with the database's share of the time."""
-    url = db_url(suffix)
+    # On a copy: what the load writes (cases, notices, drafts) never reaches the database whose pages
+    # sections 4–4c measure, so a later run's correspondence list does not list the load's notices.
+    url = db_url(f"{suffix}_load")
+    db_create(url, drop=True, template=db_url(suffix))
+    try:
+        return _bench_load(url, suffix, quick)
+    finally:
+        db_drop(url)
+
+
+def _bench_load(url: str, suffix: str, quick: bool) -> dict:
     users_file = STATE / "load-users.json"
     # An account per simulated person (up to 48 at once): django-otp refuses a TOTP code already used, so two
     # load users signing in to one account within the same 30 s would see the second refused, as a person would.
