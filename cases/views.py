@@ -54,8 +54,8 @@ def case_list(request):
     params = request.GET
     filters, sort = case_list_params(params)
     qs = selectors.case_search(user=request.user, sort=sort, **filters)
-    # A search or a work queue counts to the search cap, as the home page's queue counts do.
-    cap = pagination.SEARCH_COUNT_CAP if filters["q"] or filters["queue"] else None
+    # A search counts to the search cap, a work queue's list to the queue cap (imrsite.pagination).
+    cap = pagination.SEARCH_COUNT_CAP if filters["q"] else pagination.QUEUE_COUNT_CAP if filters["queue"] else None
     page = CappedPaginator(qs, PAGE_SIZE, cap=cap).get_page(params.get("page"))
     from determinations.selectors import case_outcomes  # determinations depends on cases, not the reverse
     # The list shows employees' names: a read of health information.

@@ -14,12 +14,17 @@ from django.core.paginator import Paginator
 
 DEFAULT_CAP = 10_000
 
-# A searched list counts at most this many matches ("More than 1,000 cases"; the
-# list pages through those, most urgent first). A person looking for a case types
-# more of the name or the number long before paging through a thousand matches,
-# and counting every match of a common surname in a million cases would make the
-# page grow with the data (BENCHMARKS.md). Unsearched lists keep DEFAULT_CAP.
-SEARCH_COUNT_CAP = 1000
+# A searched list (the case list, a Django admin list) counts at most this many
+# matches ("More than 100 cases"; the list pages through those, most urgent first:
+# four pages of 25). A person looking for a case types more of the name, the claim
+# or the case number long before paging past a hundred matches; counting further
+# reads rows in proportion to how common the name is (a surname shared by 4 % of a
+# million cases: 16 ms to count 1,000 of its matches, BENCHMARKS.md 4c).
+SEARCH_COUNT_CAP = 100
+
+# A work queue's list (`/cases/?queue=…`) counts to this many: a queue is worked
+# through, page by page and by bulk action, and its size is the workload.
+QUEUE_COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):

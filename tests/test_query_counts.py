@@ -21,7 +21,7 @@ from determinations.models import Determination, ItemDecision, Letter
 from determinations.selectors import reviewer_queue
 from imrsite.pagination import CappedPaginator
 from reviewers.models import Assignment
-from tests.factories import CaseFactory, DisputedItemFactory, DocumentFactory, ReviewerFactory, UserFactory
+from tests.factories import CaseFactory, DisputedItemFactory, DocumentFactory, PersonFactory, ReviewerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +178,20 @@ def test_searched_case_list_counts_at_most_the_search_cap(client, reviewer, monk
     assert searched.context["page"].paginator.capped
     assert "More than 4 cases" in searched.content.decode()
     assert not client.get(reverse("cases:list")).context["page"].paginator.capped  # the plain list keeps its cap
+
+
+def test_a_work_queue_list_counts_to_the_queue_cap_and_a_search_in_it_to_the_search_cap(client, reviewer, monkeypatch):
+    from imrsite import pagination
+
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 4)
+    monkeypatch.setattr(pagination, "QUEUE_COUNT_CAP", 10)
+    client.force_login(UserFactory(role=Role.INTAKE))
+    for _ in range(6):
+        CaseFactory(status=Case.Status.RECEIVED, employee=PersonFactory(name="Ana Kowalski", last_name="Kowalski"))
+    queue = client.get(reverse("cases:list") + "?queue=ready_to_screen").context["page"].paginator
+    assert (queue.count, queue.capped) == (6, False)
+    searched = client.get(reverse("cases:list") + "?queue=ready_to_screen&q=Kowalski").context["page"].paginator
+    assert (searched.count, searched.capped) == (4, True)
 
 
 def test_searched_admin_case_list_counts_at_most_the_search_cap(client, reviewer, monkeypatch):

@@ -134,7 +134,7 @@ def apply_queue(qs, key: str, today: date):
 
 
 # The work queues' tiles (intake home page, reviewer dashboard) count to this many ("100+");
-# an intake queue's own list, one click away, counts to the search cap (1,000,
+# an intake queue's own list, one click away, counts to the queue cap (1,000,
 # imrsite.pagination). A tile says where the work is: past a hundred the next step is the
 # same (open the queue, take the most urgent), while counting further on every visit of the
 # home page would read rows a person never sees (BENCHMARKS.md).

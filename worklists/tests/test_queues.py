@@ -80,7 +80,7 @@ def test_counts_stop_at_the_cap_and_the_lists_say_more_than(client, intake, queu
     from tests.factories import CaseFactory
 
     monkeypatch.setattr(queues, "HOME_COUNT_CAP", 2)
-    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(pagination, "QUEUE_COUNT_CAP", 2)
     for _ in range(3):
         CaseFactory(status=Case.Status.RECEIVED)
     client.force_login(intake)
