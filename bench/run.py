@@ -87,10 +87,12 @@ def db_create(url: str, *, drop: bool = False, template: str | None = None) -> N
 def db_drop(url: str, conn=None) -> None:
     from psycopg import sql
 
-    if conn is None:
-        with _server() as conn:
-            return db_drop(url, conn)
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name(url))))
+    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db_name(url)))
+    if conn is not None:
+        conn.execute(statement)
+        return
+    with _server() as server:
+        server.execute(statement)
 
 
 def case_count(url: str) -> int:

@@ -42,7 +42,7 @@ from .forms import (
 )
 from .models import Case, CaseDocument, Party
 
-PAGE_SIZE = 25
+PAGE_SIZE = pagination.PAGE_SIZE
 LETTER_STATUS_TEMPLATE = "letters/_status.html"
 
 

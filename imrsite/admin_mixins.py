@@ -115,16 +115,14 @@ def _log_repr_scrub(entries, objects):
             entry.object_repr = safe
 
 
-# A searched admin list shows the staff case list's page (cases.views.PAGE_SIZE): matches of a common
-# name are spread thin over the order's index, and a page of 100 reads four times the entries of one of 25
-# to collect (BENCHMARKS.md, 4c). A search is read from the top, and the next page is one click away.
-SEARCHED_PAGE_SIZE = 25
-
-
 class _SearchedPageChangeList(ChangeList):
+    """A searched list shows the staff case list's page (`pagination.PAGE_SIZE`): matches of a common
+    name are spread thin over the order's index, and a page of 100 reads four times the entries of one
+    of 25 to collect (BENCHMARKS.md, 4c). A search is read from the top; the next page is one click away."""
+
     def get_results(self, request):
         if self.query.strip():
-            self.list_per_page = min(self.list_per_page, SEARCHED_PAGE_SIZE)
+            self.list_per_page = min(self.list_per_page, pagination.PAGE_SIZE)
         super().get_results(request)
 
 

@@ -14,6 +14,9 @@ from django.core.paginator import Paginator
 
 DEFAULT_CAP = 10_000
 
+# Rows on a page of the staff case list, and of a searched Django admin list (imrsite.admin_mixins).
+PAGE_SIZE = 25
+
 # A searched list (the case list, a Django admin list) counts at most this many
 # matches ("More than 100 cases"; the list pages through those, most urgent first:
 # four pages of 25). A person looking for a case types more of the name, the claim

@@ -101,15 +101,15 @@ _CONDITIONS = {
 # A queue whose list has its own order (the case list's sort "queue", its default there): the order a
 # person works it in, read off an index of that order however many rows the queue holds (BENCHMARKS.md, 4c).
 QUEUE_ORDERS = {
-    "offers_unanswered": ("oldest offer first", lambda: ["assignments__assigned_at", "assignments__id"]),
+    "offers_unanswered": ("oldest offer first", ("assignments__assigned_at", "assignments__id")),
 }
 QUEUE_SORT = "queue"
 
 
-def queue_ordering(key: str) -> list | None:
+def queue_ordering(key: str) -> tuple | None:
     """The queue's own list order (order_by arguments), or None: the case list's."""
     own = QUEUE_ORDERS.get(key)
-    return own[1]() if own else None
+    return own[1] if own else None
 
 
 def queue_order_label(key: str) -> str:
